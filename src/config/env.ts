@@ -1,0 +1,28 @@
+/**
+ * The only reader of the environment. `LANGSMITH_*` wins over its `LANGCHAIN_*` twin, as in the
+ * LangSmith SDKs. Runtimes without `process` (browsers, some edge workers) read as empty.
+ */
+function readVariable(name: string): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = env?.[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** `LANGSMITH_<suffix>`, else `LANGCHAIN_<suffix>`. */
+export function langsmithEnv(suffix: string): string | undefined {
+  return readVariable(`LANGSMITH_${suffix}`) ?? readVariable(`LANGCHAIN_${suffix}`);
+}
+
+/** The project runs go to when none is given: `LANGSMITH_PROJECT`, else `default`. */
+export function getDefaultProjectName(): string {
+  return langsmithEnv("PROJECT") ?? langsmithEnv("SESSION") ?? "default";
+}
+
+/**
+ * Whether tracing is on: an explicit override wins, else `LANGSMITH_TRACING` /
+ * `LANGSMITH_TRACING_V2` (or the `LANGCHAIN_` forms) equal to `"true"`.
+ */
+export function isTracingEnabled(override?: boolean): boolean {
+  if (override !== undefined) return override;
+  return langsmithEnv("TRACING_V2") === "true" || langsmithEnv("TRACING") === "true";
+}

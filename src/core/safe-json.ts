@@ -1,0 +1,19 @@
+/**
+ * JSON.parse for untrusted text: bounded in size, never throws, and keys that could reach a
+ * prototype when the result is later merged (`__proto__`, `constructor`, `prototype`) are dropped.
+ */
+const DANGEROUS_KEY = /"(?:__proto__|constructor|prototype)"/;
+
+function withoutDangerousKeys(key: string, value: unknown): unknown {
+  return key === "__proto__" || key === "constructor" || key === "prototype" ? undefined : value;
+}
+
+export function parseJsonSafe(text: string, maxLength: number): unknown {
+  if (text.length > maxLength) return undefined;
+  try {
+    // The reviver costs a walk of the whole value, so pay for it only when a key needs it.
+    return DANGEROUS_KEY.test(text) ? JSON.parse(text, withoutDangerousKeys) : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

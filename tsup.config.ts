@@ -1,0 +1,16 @@
+import { defineConfig } from "tsup";
+
+// Entry keys keep LangSmith's subpath names so `langsmith@npm:tracewire` resolves the same imports.
+export default defineConfig({
+  entry: {
+    index: "src/index.ts",
+    run_trees: "src/entries/run_trees.ts",
+  },
+  format: ["esm", "cjs"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "node20",
+  splitting: true,
+  treeshake: true,
+});
