@@ -82,7 +82,8 @@ function decodeMember<T>(value: string, schema: z.ZodType<T>, fromText: (s: stri
 }
 
 const parseMetadataText = (s: string): unknown => parseJsonSafe(s, BAGGAGE_MAX_BYTES * 8);
-const splitTags = (s: string): string[] => s.split(",").map((t) => t.trim()).filter((t) => t !== "");
+// Tags are not trimmed: a space inside a percent-encoded value is content (as in both SDKs).
+const splitTags = (s: string): string[] => s.split(",").filter((t) => t !== "");
 const identity = (s: string): string => s;
 
 /** Reads a remote parent from headers; `undefined` when `langsmith-trace` is absent or invalid. */
