@@ -5,6 +5,8 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     run_trees: "src/entries/run_trees.ts",
+    traceable: "src/entries/traceable.ts",
+    "singletons/traceable": "src/entries/singletons-traceable.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

@@ -26,3 +26,15 @@ export function isTracingEnabled(override?: boolean): boolean {
   if (override !== undefined) return override;
   return langsmithEnv("TRACING_V2") === "true" || langsmithEnv("TRACING") === "true";
 }
+
+let tracingByEnv: boolean | undefined;
+
+/**
+ * `isTracingEnabled()` for hot paths: the environment is read once, at first use, as the
+ * Python SDK does (reading `process.env` costs ~100 ns, more than an untraced call should).
+ * Switch at run time with `tracingEnabled` or `tracingContext({ enabled })` instead.
+ */
+export function isTracingEnabledByEnv(): boolean {
+  tracingByEnv ??= isTracingEnabled();
+  return tracingByEnv;
+}

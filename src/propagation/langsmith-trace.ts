@@ -31,10 +31,11 @@ export interface LangsmithPropagation {
   foreignBaggage: readonly string[] | undefined;
 }
 
-export interface LangsmithHeaders {
+// A type, not an interface, so it is assignable to `Record<string, string>` (Fetch HeadersInit).
+export type LangsmithHeaders = {
   "langsmith-trace": string;
   baggage: string;
-}
+};
 
 const counters = { baggageMembersDropped: 0 };
 

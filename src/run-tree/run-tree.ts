@@ -14,6 +14,12 @@ import { type LangsmithHeaders, extractLangsmith, formatLangsmithHeaders } from 
 /** A remote parent stamped further ahead of our clock than this is refused, not obeyed. */
 const MAX_REMOTE_CLOCK_LEAD_US = 24 * 3600 * 1_000_000;
 
+/**
+ * Tags for this run and every run below it, such as those that arrived in baggage or were set by
+ * `tracingContext`. Internal: not part of LangSmith's config.
+ */
+export const SUBTREE_TAGS: unique symbol = Symbol("tracewire.subtreeTags");
+
 export interface RunTreeConfig {
   name: string;
   run_type?: string;
@@ -38,6 +44,7 @@ export interface RunTreeConfig {
   client?: RunSink;
   tracingEnabled?: boolean;
   on_end?: (runTree: RunTree) => void;
+  [SUBTREE_TAGS]?: readonly string[];
 }
 
 /** What `fromHeaders` accepts beside the headers (LangSmith's `inheritArgs`). */
@@ -85,8 +92,8 @@ export class RunTree {
   #startUs: number;
   /** A parent read from headers: it stands for a run of another process and is never exported. */
   #isPlaceholder = false;
-  /** Tags that arrived in baggage apply to the whole remote subtree (SPEC §2). */
-  #inboundTags: readonly string[] = [];
+  /** Tags of this run and all below it: from baggage (SPEC §2) or a tracingContext scope. */
+  #subtreeTags: readonly string[] = [];
   #foreignBaggage: readonly string[] = [];
   #posted = false;
 
@@ -109,11 +116,13 @@ export class RunTree {
     this.serialized = config.serialized;
     this.reference_example_id = config.reference_example_id;
     this.on_end = config.on_end;
-    if (parent && #inboundTags in parent) {
-      this.#inboundTags = parent.#inboundTags;
+    if (parent && #subtreeTags in parent) {
+      this.#subtreeTags = parent.#subtreeTags;
       this.#foreignBaggage = parent.#foreignBaggage;
     }
-    this.tags = union(this.#inboundTags, config.tags);
+    const subtreeTags = config[SUBTREE_TAGS];
+    if (subtreeTags && subtreeTags.length > 0) this.#subtreeTags = union(this.#subtreeTags, subtreeTags);
+    this.tags = union(this.#subtreeTags, config.tags);
 
     // A parent from another copy of tracewire (or from langsmith) has no #startUs: read its stamp.
     const parentUs = !parent ? 0 : #startUs in parent ? parent.#startUs : lastStampUs((parent as RunTree).dotted_order);
@@ -264,11 +273,10 @@ export class RunTree {
         dotted_order: remote.dottedOrder,
         project_name: remote.projectName ?? inheritArgs?.project_name,
         metadata: { ...remote.metadata, ...inheritArgs?.metadata },
-        tags,
+        [SUBTREE_TAGS]: tags,
         tracingEnabled: inheritArgs?.tracingEnabled ?? true,
       });
       run.#isPlaceholder = true;
-      run.#inboundTags = tags;
       run.#foreignBaggage = remote.foreignBaggage;
       return run;
     } catch {

@@ -6,7 +6,7 @@ const A = "0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 const B = "0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c";
 const C = "0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5d";
 const TRACE = `20260314T150926535897Z${A}.20260314T150926535904Z${B}.20260314T150926535909Z${C}`;
-const meta = (o: object) => `langsmith-metadata=${encodeURIComponent(JSON.stringify(o))}`;
+const meta = (o: unknown) => `langsmith-metadata=${encodeURIComponent(JSON.stringify(o))}`;
 
 function extract(carrier: unknown) {
   return extractLangsmith(headerGetter(carrier));

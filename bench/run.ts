@@ -1,0 +1,149 @@
+/**
+ * The bench entry (`npm run bench`): runs every `bench/*.bench.ts`, prints a table and writes
+ * `bench/RESULTS.md`. Exits 0 whether targets pass or fail; non-zero only if a bench breaks.
+ *
+ *   npm run bench                          # everything
+ *   npm run bench -- headers               # only files whose name contains "headers"
+ *   npm run bench -- --time 200 --rounds 1 # quicker, noisier
+ *
+ * To add a bench: create `bench/<name>.bench.ts` whose default export is
+ * `defineBench({ title, run(ctx) { ...; return rows } })` (see `lib/types.ts`). Use `timeOp`
+ * (`lib/measure.ts`) for ns/op comparisons, or build `ResultRow`s yourself for other metrics
+ * (runs/s, MiB...) with `values: { tracewire, langsmith, otel }` and optional `goals`.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { basename, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { isolate } from "./lib/isolation.js";
+import { REPO_ROOT, packageVersion, staleBuildWarning } from "./lib/libs.js";
+import {
+  type RunInfo,
+  type SuiteResult,
+  evaluateGoals,
+  formatNumber,
+  renderConsole,
+  renderMarkdown,
+} from "./lib/report.js";
+import type { BenchContext, BenchModule } from "./lib/types.js";
+
+// Before any bench module (and so langsmith) is loaded.
+const isolation = isolate();
+
+const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
+const RESULTS_PATH = join(BENCH_DIR, "RESULTS.md");
+
+function positiveNumber(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got ${text}`);
+  return value;
+}
+
+function git(...args: string[]): string | undefined {
+  try {
+    return execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function isBenchModule(value: unknown): value is BenchModule {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as BenchModule).title === "string" &&
+    typeof (value as BenchModule).run === "function"
+  );
+}
+
+async function main(): Promise<void> {
+  const { values: options, positionals: filters } = parseArgs({
+    allowPositionals: true,
+    options: {
+      time: { type: "string" },
+      rounds: { type: "string" },
+      warmup: { type: "string" },
+    },
+  });
+  const ctx: BenchContext = {
+    timeMs: positiveNumber(options.time, 500, "time"),
+    rounds: Math.round(positiveNumber(options.rounds, 2, "rounds")),
+    warmupMs: positiveNumber(options.warmup, 100, "warmup"),
+    log: (message) => process.stderr.write(`${message}\n`),
+  };
+  if ((globalThis as { gc?: unknown }).gc === undefined) {
+    ctx.log("note: run with --expose-gc (as `npm run bench` does) to collect garbage between tasks");
+  }
+
+  const files = readdirSync(BENCH_DIR)
+    .filter((f) => f.endsWith(".bench.ts"))
+    .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
+    .sort();
+  if (files.length === 0) throw new Error(`no bench/*.bench.ts matches ${filters.join(", ")}`);
+
+  const warnings: string[] = [];
+  const stale = staleBuildWarning();
+  if (stale) {
+    warnings.push(stale);
+    ctx.log(`warning: ${stale}`);
+  }
+
+  const started = performance.now();
+  const suites: SuiteResult[] = [];
+  for (const file of files) {
+    const imported: unknown = await import(pathToFileURL(join(BENCH_DIR, file)).href);
+    const module = (imported as { default?: unknown }).default;
+    if (!isBenchModule(module)) throw new Error(`bench/${file} must default-export defineBench({ title, run })`);
+    ctx.log(`${file}: ${module.title}`);
+    const rows = await module.run(ctx);
+    suites.push({ file: basename(file), title: module.title, description: module.description, rows });
+  }
+  const seconds = (performance.now() - started) / 1000;
+
+  const goals = evaluateGoals(suites);
+  process.stdout.write(`${renderConsole(suites, goals)}\n`);
+
+  const isolationNotes = [
+    isolation.removedEnv.length > 0 ? `unset ${isolation.removedEnv.join(", ")}` : "no LANGSMITH_*/LANGCHAIN_* set",
+    `fetch calls ${isolation.fetchCalls} (refused non-loopback: ${isolation.blockedFetches.length})`,
+    `non-loopback TCP connections ${isolation.nonLoopbackConnections.length}`,
+  ];
+  if (isolation.blockedFetches.length > 0 || isolation.nonLoopbackConnections.length > 0) {
+    warnings.push(
+      `network was attempted: ${[...isolation.blockedFetches, ...isolation.nonLoopbackConnections].join(", ")}`,
+    );
+  }
+
+  const commit = git("rev-parse", "--short", "HEAD");
+  const dirty = git("status", "--porcelain", "--", "src");
+  const cpus = os.cpus();
+  const info: RunInfo = {
+    command: "npm run bench",
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: `${cpus[0]?.model ?? "unknown"} (${cpus.length} logical CPUs)`,
+    os: `${os.platform()} ${os.release()} ${os.arch()}`,
+    versions: [
+      `tracewire ${packageVersion("tracewire")} (dist/, commit ${commit ?? "unknown"}${dirty ? " + uncommitted src/ changes" : ""})`,
+      `langsmith ${packageVersion("langsmith")}`,
+      `tinybench ${packageVersion("tinybench")}`,
+    ].join(", "),
+    settings: `${formatNumber(ctx.timeMs)} ms × ${ctx.rounds} rounds per task, warmup ${formatNumber(ctx.warmupMs)} ms per round; whole run ${seconds.toFixed(1)} s`,
+    filter: filters.length > 0 ? filters.join(", ") : undefined,
+    warnings,
+    isolation: isolationNotes.join("; "),
+  };
+  writeFileSync(RESULTS_PATH, renderMarkdown(info, suites, goals));
+  process.stdout.write(`\nwrote ${RESULTS_PATH} in ${seconds.toFixed(1)} s\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
