@@ -7,8 +7,13 @@ import { RunTreeMissingError } from "../core/errors.js";
 import type { KVMap, RunSink } from "../core/types.js";
 import { type RunTree, isRunTree } from "../run-tree/run-tree.js";
 
+const SCOPE_BRAND = Symbol.for("tracewire.tracing-scope.v1");
+
 /** Settings a `tracingContext` scope applies to the runs started inside it. */
 export class TracingScope {
+  // A brand, not `instanceof`: a scope made by another copy of tracewire (ESM vs CJS) shares the store.
+  readonly [SCOPE_BRAND] = true;
+
   constructor(
     /** The parent for runs started here; `null` forces new roots. */
     readonly parent: RunTree | null | undefined,
@@ -23,6 +28,10 @@ export class TracingScope {
 /** What the store holds: the active run, or a scope without one of its own. */
 export type ContextFrame = RunTree | TracingScope;
 
+export function isTracingScope(frame: unknown): frame is TracingScope {
+  return typeof frame === "object" && frame !== null && SCOPE_BRAND in frame;
+}
+
 const STORE_KEY = Symbol.for("tracewire.context.v1");
 const globalStore = globalThis as { [STORE_KEY]?: AsyncLocalStorage<ContextFrame> };
 export const contextStorage: AsyncLocalStorage<ContextFrame> = (globalStore[STORE_KEY] ??=
@@ -32,7 +41,7 @@ export const contextStorage: AsyncLocalStorage<ContextFrame> = (globalStore[STOR
 function activeRun(): RunTree | undefined {
   const frame = contextStorage.getStore();
   if (frame === undefined) return undefined;
-  if (frame instanceof TracingScope) return frame.parent ?? undefined;
+  if (isTracingScope(frame)) return frame.parent ?? undefined;
   return isRunTree(frame) ? frame : undefined;
 }
 

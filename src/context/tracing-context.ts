@@ -6,7 +6,7 @@
 import type { KVMap, RunSink } from "../core/types.js";
 import type { HeadersInput } from "../propagation/carrier.js";
 import { RunTree, isRunTree } from "../run-tree/run-tree.js";
-import { type ContextFrame, TracingScope, contextStorage } from "./store.js";
+import { type ContextFrame, TracingScope, contextStorage, isTracingScope } from "./store.js";
 
 /** A parent as users may give one: a run, headers of any shape, a dotted order, or `false`. */
 export type ParentInput = RunTree | HeadersInput | string | false;
@@ -39,7 +39,7 @@ export function resolveParent(parent: ParentInput, inherit?: TracingContextOptio
 }
 
 function scopeOf(frame: ContextFrame | undefined): TracingScope | undefined {
-  return frame instanceof TracingScope ? frame : undefined;
+  return isTracingScope(frame) ? frame : undefined;
 }
 
 /**
@@ -57,7 +57,9 @@ export function tracingContext<T>(options: TracingContextOptions, fn: () => T): 
       ? resolveParent(options.parent, options)
       : outer
         ? outer.parent
-        : (frame as RunTree | undefined);
+        : isRunTree(frame)
+          ? frame
+          : undefined;
   const tags = outer?.tags && options.tags ? [...new Set([...outer.tags, ...options.tags])] : (options.tags ?? outer?.tags);
   const metadata = outer?.metadata || options.metadata ? { ...outer?.metadata, ...options.metadata } : undefined;
   const scope = new TracingScope(

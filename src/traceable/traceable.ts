@@ -7,7 +7,7 @@
 import { isTracingEnabledByEnv } from "../config/env.js";
 import type { KVMap } from "../core/types.js";
 import { type ParentInput, resolveParent } from "../context/tracing-context.js";
-import { type ContextFrame, TracingScope, contextStorage } from "../context/store.js";
+import { type ContextFrame, TracingScope, contextStorage, isTracingScope } from "../context/store.js";
 import { RunTree, type RunTreeConfig, SUBTREE_TAGS, isRunTree } from "../run-tree/run-tree.js";
 import { applyHook, errorText, inputsOf, isPromiseLike, outputsOf } from "./io.js";
 import {
@@ -105,10 +105,10 @@ export function traceable<Func extends AnyFunction>(
       parent = resolveParent(configParent);
     } else {
       const frame: ContextFrame | undefined = contextStorage.getStore();
-      if (frame instanceof TracingScope) {
+      if (isTracingScope(frame)) {
         scope = frame;
         parent = frame.parent;
-      } else {
+      } else if (isRunTree(frame)) {
         parent = frame;
       }
     }

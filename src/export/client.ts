@@ -1,0 +1,176 @@
+/**
+ * `Client`: where runs go (LangSmith's Client for tracing). It turns RunCreate/RunUpdate into
+ * queued records — sampled at the root, inputs/outputs hidden as configured, payloads serialized
+ * once — and hands them to the batching exporter.
+ */
+import { type ClientOptions, type HidePolicy, type ResolvedClientOptions, resolveClientOptions } from "../config/options.js";
+import type { KVMap, RunCreate, RunSink, RunUpdate } from "../core/types.js";
+import { registerExitFlush } from "./exit-flush.js";
+import { BatchExporter, type ExporterStats } from "./exporter.js";
+import { createFetchTransport, overriddenFetch } from "./fetch-transport.js";
+import { PAYLOAD_FIELDS, type RunRecord, estimateBytes } from "./records.js";
+import { createSerializer } from "./serialize.js";
+import type { Transport } from "./transport.js";
+import { createUndiciTransport } from "./undici-transport.js";
+
+export interface ClientStats extends ExporterStats {
+  /** Strings cut to `maxStringLength`. */
+  truncatedValues: number;
+  /** Runs not sent because their trace was sampled out (not a drop: a decision). */
+  sampledOutRuns: number;
+}
+
+const DONE: Promise<void> = Promise.resolve();
+const VERSION = "0.1.0";
+
+function hide(policy: HidePolicy, payload: KVMap | undefined): KVMap | undefined {
+  if (payload === undefined || policy === false) return payload;
+  if (policy === true) return {};
+  try {
+    return policy(payload);
+  } catch {
+    return {};
+  }
+}
+
+export class Client implements RunSink {
+  readonly #options: ResolvedClientOptions;
+  readonly #exporter: BatchExporter;
+  readonly #serializeStats = { truncatedValues: 0 };
+  readonly #serialize: (value: unknown) => string;
+  readonly #sampledOutTraces = new Set<string>();
+  #sampledOutRuns = 0;
+  #shutdown: Promise<void> | undefined;
+  #transport: Promise<Transport> | undefined;
+
+  constructor(options: ClientOptions = {}) {
+    this.#options = resolveClientOptions(options);
+    const o = this.#options;
+    const headers: Record<string, string> = { "user-agent": `tracewire/${VERSION}` };
+    if (o.apiKey) headers["x-api-key"] = o.apiKey;
+    if (o.workspaceId) headers["x-tenant-id"] = o.workspaceId;
+    const fetchImpl = o.fetch ?? overriddenFetch();
+    // undici where it loads (Node), else the platform fetch (Bun, Deno, edge runtimes).
+    const makeTransport = (): Promise<Transport> =>
+      (this.#transport ??= fetchImpl
+        ? Promise.resolve(createFetchTransport(o.apiUrl, fetchImpl))
+        : createUndiciTransport(o.apiUrl, o.maxInFlightBatches).catch(() => createFetchTransport(o.apiUrl)));
+    this.#exporter = new BatchExporter(o, headers, makeTransport);
+    this.#serialize = createSerializer(o.maxStringLength, this.#serializeStats);
+    registerExitFlush(this.#exporter);
+  }
+
+  get apiUrl(): string {
+    return this.#options.apiUrl;
+  }
+
+  /** Sampling is decided once per trace, at its root, and applies to every run in it. */
+  #sampledOutOnCreate(run: RunCreate): boolean {
+    const rate = this.#options.tracingSamplingRate;
+    if (run.parent_run_id === undefined && rate < 1 && Math.random() >= rate) this.#sampledOutTraces.add(run.trace_id);
+    if (!this.#sampledOutTraces.has(run.trace_id)) return false;
+    this.#sampledOutRuns++;
+    return true;
+  }
+
+  #sampledOutOnUpdate(runId: string, traceId: string): boolean {
+    if (!this.#sampledOutTraces.has(traceId)) return false;
+    // The root ends last: the trace's decision is no longer needed after it.
+    if (runId === traceId) this.#sampledOutTraces.delete(traceId);
+    return true;
+  }
+
+  #record(op: RunRecord["op"], main: KVMap, payloads: Partial<Record<(typeof PAYLOAD_FIELDS)[number], unknown>>): RunRecord {
+    const parts: RunRecord["parts"] = {};
+    for (const field of PAYLOAD_FIELDS) {
+      const value = payloads[field];
+      if (value === undefined || (field === "events" && Array.isArray(value) && value.length === 0)) continue;
+      parts[field] = this.#serialize(value);
+    }
+    return { op, id: main.id as string, traceId: main.trace_id as string, main, parts, bytes: estimateBytes(main, parts) };
+  }
+
+  /** Queues a run's creation. Never throws for a run's content; resolves at once. */
+  createRun(run: RunCreate): Promise<void> {
+    if (this.#sampledOutOnCreate(run)) return DONE;
+    const main: KVMap = {
+      id: run.id,
+      name: run.name,
+      run_type: run.run_type,
+      start_time: run.start_time,
+      end_time: (run as { end_time?: string }).end_time,
+      trace_id: run.trace_id,
+      dotted_order: run.dotted_order,
+      parent_run_id: run.parent_run_id,
+      session_name: run.session_name,
+      tags: run.tags,
+      reference_example_id: run.reference_example_id,
+    };
+    const o = this.#options;
+    this.#exporter.enqueue(
+      this.#record("post", main, {
+        inputs: hide(o.hideInputs, run.inputs),
+        outputs: hide(o.hideOutputs, run.outputs),
+        events: run.events,
+        extra: run.extra,
+        error: run.error,
+        serialized: run.serialized,
+      }),
+    );
+    return DONE;
+  }
+
+  /** Queues a run's completion; merged into its creation when that is still queued. */
+  updateRun(runId: string, run: RunUpdate): Promise<void> {
+    if (this.#sampledOutOnUpdate(runId, run.trace_id)) return DONE;
+    const main: KVMap = {
+      id: runId,
+      trace_id: run.trace_id,
+      dotted_order: run.dotted_order,
+      parent_run_id: run.parent_run_id,
+      end_time: run.end_time,
+      session_name: run.session_name,
+      tags: run.tags,
+    };
+    const o = this.#options;
+    this.#exporter.enqueue(
+      this.#record("patch", main, {
+        inputs: hide(o.hideInputs, run.inputs),
+        outputs: hide(o.hideOutputs, run.outputs),
+        events: run.events,
+        extra: run.extra,
+        error: run.error,
+      }),
+    );
+    return DONE;
+  }
+
+  /** Sends everything queued now; resolves when the server has acknowledged it (or it was dropped). */
+  flush(): Promise<void> {
+    return this.#exporter.flush();
+  }
+
+  /** LangSmith's name for `flush()`. */
+  awaitPendingTraceBatches(): Promise<void> {
+    return this.flush();
+  }
+
+  /** Flushes and closes the connection pool. Idempotent: every call returns the same promise. */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= (async () => {
+      await this.flush();
+      const transport = await this.#transport?.catch(() => undefined);
+      await transport?.close();
+    })();
+    return this.#shutdown;
+  }
+
+  /** Sends batches spilled to `spillDirectory` by earlier failures. */
+  replaySpilled(): Promise<{ replayedRuns: number; failedBatches: number }> {
+    return this.#exporter.replaySpilled();
+  }
+
+  stats(): ClientStats {
+    return { ...this.#exporter.stats(), ...this.#serializeStats, sampledOutRuns: this.#sampledOutRuns };
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The batching exporter (SPEC §5): runs wait in a byte-bounded queue and leave in batches when a
+ * batch is full or after a short unref'd delay; at most N batches are in flight (p-queue).
+ * Nothing is lost silently: each drop is counted by reason and reported to `onDrop`.
+ */
+import PQueue from "p-queue";
+import type { DropReason, ResolvedClientOptions } from "../config/options.js";
+import { type Body, batchJsonBody, multipartBody } from "./payload.js";
+import { RunQueue } from "./queue.js";
+import type { RunRecord } from "./records.js";
+import { type RetryingSender, createRetryingSender } from "./retry.js";
+import { readSpilled, removeSpilled, spillBatch } from "./spill.js";
+import type { Transport } from "./transport.js";
+
+export interface ExporterStats {
+  queuedRuns: number;
+  queuedBytes: number;
+  inFlightBatches: number;
+  sentRuns: number;
+  requests: number;
+  bytesSent: number;
+  retries: number;
+  spilledRuns: number;
+  dropped: Record<DropReason, number>;
+}
+
+interface BackendInfo {
+  gzip: boolean;
+}
+
+const encoder = new TextEncoder();
+
+async function gzip(data: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  const zlib = await import("node:zlib");
+  return new Promise((resolve, reject) => zlib.gzip(data, (err, out) => (err ? reject(err) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength) as Uint8Array<ArrayBuffer>))));
+}
+
+export class BatchExporter {
+  readonly #options: ResolvedClientOptions;
+  readonly #headers: Record<string, string>;
+  readonly #transport: () => Promise<Transport>;
+  readonly #sender: RetryingSender;
+  readonly #queue = new RunQueue();
+  readonly #inFlight: PQueue;
+  readonly #pending = new Set<Promise<void>>();
+  #inFlightBytes = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #useMultipart = true;
+  #info: Promise<BackendInfo> | undefined;
+  readonly #counts = { sentRuns: 0, requests: 0, bytesSent: 0, spilledRuns: 0 };
+  readonly #dropped: Record<DropReason, number> = { queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0 };
+
+  constructor(options: ResolvedClientOptions, headers: Record<string, string>, transport: () => Promise<Transport>) {
+    this.#options = options;
+    this.#headers = headers;
+    this.#transport = transport;
+    this.#inFlight = new PQueue({ concurrency: options.maxInFlightBatches });
+    this.#sender = createRetryingSender(transport, {
+      deadlineMs: options.retryDeadlineMs,
+      baseDelayMs: options.retryBaseDelayMs,
+      maxDelayMs: options.retryMaxDelayMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
+  }
+
+  get exitFlushTimeoutMs(): number {
+    return this.#options.exitFlushTimeoutMs;
+  }
+
+  /** True while runs are queued or being sent. */
+  get busy(): boolean {
+    return this.#queue.length > 0 || this.#pending.size > 0;
+  }
+
+  enqueue(record: RunRecord): void {
+    if (record.bytes > this.#options.maxBatchBytes) return this.#drop("too_large", [record]);
+    if (this.#queue.bytes + this.#inFlightBytes + record.bytes > this.#options.maxQueueBytes) {
+      return this.#drop("queue_full", [record]);
+    }
+    this.#queue.push(record);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    const q = this.#queue;
+    if (q.length >= this.#options.maxBatchRuns || q.bytes >= this.#options.maxBatchBytes) this.#drain(false);
+    else if (q.length > 0 && this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#drain(false);
+      }, this.#options.flushDelayMs);
+      (this.#timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Moves queued runs into batches: while a send slot is free, or all of them when flushing. */
+  #drain(all: boolean): void {
+    const { maxBatchRuns, maxBatchBytes, maxInFlightBatches } = this.#options;
+    while (this.#queue.length > 0 && (all || this.#inFlight.pending + this.#inFlight.size < maxInFlightBatches)) {
+      const batch = this.#queue.take(maxBatchRuns, maxBatchBytes);
+      const bytes = batch.reduce((sum, r) => sum + r.bytes, 0);
+      this.#inFlightBytes += bytes;
+      const sent = this.#inFlight
+        .add(() => this.#sendBatch(batch))
+        .finally(() => {
+          this.#inFlightBytes -= bytes;
+          this.#pending.delete(sent);
+          this.#schedule();
+        });
+      this.#pending.add(sent);
+    }
+  }
+
+  #backendInfo(): Promise<BackendInfo> {
+    this.#info ??= (async () => {
+      try {
+        const response = await (await this.#transport()).send({ method: "GET", path: "/info", headers: this.#headers }, 5_000);
+        if (response.status !== 200) return { gzip: false };
+        const info = JSON.parse(response.text) as { instance_flags?: { gzip_body_enabled?: boolean } };
+        return { gzip: info.instance_flags?.gzip_body_enabled === true };
+      } catch {
+        return { gzip: false };
+      }
+    })();
+    return this.#info;
+  }
+
+  async #sendBatch(batch: RunRecord[]): Promise<void> {
+    try {
+      const info = await this.#backendInfo();
+      const body: Body = this.#useMultipart ? multipartBody(batch) : batchJsonBody(batch);
+      let data: Uint8Array<ArrayBuffer> = encoder.encode(body.data);
+      const headers: Record<string, string> = { ...this.#headers, "content-type": body.contentType };
+      if (info.gzip && data.length >= this.#options.gzipMinBytes) {
+        data = await gzip(data);
+        headers["content-encoding"] = "gzip";
+      }
+      const path = this.#useMultipart ? "/runs/multipart" : "/runs/batch";
+      const result = await this.#sender.send({ method: "POST", path, headers, body: data });
+      this.#counts.requests++;
+      if (result.ok) {
+        this.#counts.sentRuns += batch.length;
+        this.#counts.bytesSent += data.length;
+      } else if (result.reason === "rejected" && result.response.status === 404 && this.#useMultipart) {
+        // An older or smaller backend without multipart ingest: use /runs/batch from now on.
+        this.#useMultipart = false;
+        return await this.#sendBatch(batch);
+      } else if (result.reason === "rejected") {
+        this.#drop("rejected", batch);
+      } else {
+        await this.#spillOrDrop(batch);
+      }
+    } catch {
+      // Building or compressing the body failed: nothing was sent, nothing can be retried.
+      this.#drop("rejected", batch);
+    }
+  }
+
+  async #spillOrDrop(batch: RunRecord[]): Promise<void> {
+    const directory = this.#options.spillDirectory;
+    if (directory) {
+      try {
+        await spillBatch(directory, batch);
+        this.#counts.spilledRuns += batch.length;
+        return;
+      } catch {
+        // The disk failed too: the runs are lost, and counted below.
+      }
+    }
+    this.#drop("retries_exhausted", batch);
+  }
+
+  #drop(reason: DropReason, runs: readonly RunRecord[]): void {
+    this.#dropped[reason] += runs.length;
+    try {
+      this.#options.onDrop?.(reason, runs.map((r) => ({ id: r.id, traceId: r.traceId })));
+    } catch {
+      // A throwing hook must not take the exporter down with it.
+    }
+  }
+
+  /** Sends everything queued now and resolves when each batch is acknowledged or dropped. */
+  async flush(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#drain(true);
+    await Promise.all([...this.#pending]);
+  }
+
+  /** Sends the batches in the spill directory; each is deleted once the server accepts it. */
+  async replaySpilled(): Promise<{ replayedRuns: number; failedBatches: number }> {
+    const directory = this.#options.spillDirectory;
+    if (!directory) return { replayedRuns: 0, failedBatches: 0 };
+    let replayedRuns = 0;
+    let failedBatches = 0;
+    for (const { file, records } of await readSpilled(directory)) {
+      const sentBefore = this.#counts.sentRuns;
+      const spilledBefore = this.#counts.spilledRuns;
+      await this.#sendBatch(records);
+      // Sent, or spilled anew under another name: either way this file is done.
+      if (this.#counts.sentRuns > sentBefore || this.#counts.spilledRuns > spilledBefore) await removeSpilled(file);
+      if (this.#counts.sentRuns > sentBefore) replayedRuns += records.length;
+      else failedBatches++;
+    }
+    return { replayedRuns, failedBatches };
+  }
+
+  stats(): ExporterStats {
+    return {
+      queuedRuns: this.#queue.length,
+      queuedBytes: this.#queue.bytes,
+      inFlightBatches: this.#pending.size,
+      ...this.#counts,
+      retries: this.#sender.retries,
+      dropped: { ...this.#dropped },
+    };
+  }
+}

@@ -1,0 +1,37 @@
+/** Queued runs: the small fields as an object, the user payloads already serialized. */
+import type { KVMap } from "../core/types.js";
+
+/** Payload fields sent as their own multipart parts (LangSmith's part names). */
+export const PAYLOAD_FIELDS = ["inputs", "outputs", "events", "extra", "error", "serialized"] as const;
+export type PayloadField = (typeof PAYLOAD_FIELDS)[number];
+
+export interface RunRecord {
+  op: "post" | "patch";
+  id: string;
+  traceId: string;
+  /** id, name, times, trace/parent ids, dotted order, project, tags: small, ours. */
+  main: KVMap;
+  /** Each payload field as JSON text, serialized when the run was handed over. */
+  parts: Partial<Record<PayloadField, string>>;
+  /** Approximate wire size, for the queue and batch bounds. */
+  bytes: number;
+}
+
+const MAIN_OVERHEAD_BYTES = 256;
+
+export function estimateBytes(main: KVMap, parts: RunRecord["parts"]): number {
+  let bytes = MAIN_OVERHEAD_BYTES;
+  for (const value of Object.values(main)) if (typeof value === "string") bytes += value.length;
+  for (const part of Object.values(parts)) bytes += (part as string).length + 128;
+  return bytes;
+}
+
+/** Folds an update into the create still waiting in the queue: one post instead of two. */
+export function mergeInto(create: RunRecord, update: RunRecord): void {
+  for (const [key, value] of Object.entries(update.main)) if (value !== undefined) create.main[key] = value;
+  for (const field of PAYLOAD_FIELDS) {
+    const part = update.parts[field];
+    if (part !== undefined) create.parts[field] = part;
+  }
+  create.bytes = estimateBytes(create.main, create.parts);
+}

@@ -1,0 +1,82 @@
+/**
+ * JSON for payloads that never throws: cycles become "[Circular]", BigInt a string, Map an
+ * object, Set an array, Error its name/message/stack, and strings past a bound are cut (and
+ * counted) so one huge value cannot hold the event loop.
+ */
+export interface SerializeStats {
+  truncatedValues: number;
+}
+
+const MAX_DEPTH = 100;
+
+function errorJson(error: Error): Record<string, unknown> {
+  return { name: error.name, message: error.message, stack: error.stack };
+}
+
+export function createSerializer(maxStringLength: number, stats: SerializeStats): (value: unknown) => string {
+  // Counted per attempt and committed once, so a value retried after a cycle counts once.
+  let truncated = 0;
+  function replace(_key: string, value: unknown): unknown {
+    switch (typeof value) {
+      case "string":
+        if (value.length <= maxStringLength) return value;
+        truncated++;
+        return `${value.slice(0, maxStringLength)}…[truncated ${value.length - maxStringLength} chars]`;
+      case "bigint":
+        return value.toString();
+      case "object":
+        if (value === null) return value;
+        if (value instanceof Map) return Object.fromEntries(value);
+        if (value instanceof Set) return [...value];
+        if (value instanceof Error) return errorJson(value);
+        return value;
+      default:
+        return value;
+    }
+  }
+
+  /** A copy without cycles, bounded in depth, for the rare value plain stringify refuses. */
+  function decycle(value: unknown, ancestors: object[]): unknown {
+    const v = replace("", value);
+    if (typeof v !== "object" || v === null) return v;
+    if (ancestors.includes(v)) return "[Circular]";
+    if (ancestors.length >= MAX_DEPTH) return "[MaxDepth]";
+    ancestors.push(v);
+    try {
+      const json = (v as { toJSON?: () => unknown }).toJSON;
+      if (typeof json === "function") return decycle(json.call(v), ancestors);
+      if (Array.isArray(v)) return v.map((item) => decycle(item, ancestors));
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v)) {
+        try {
+          out[key] = decycle((v as Record<string, unknown>)[key], ancestors);
+        } catch (e) {
+          out[key] = `[Unserializable: ${String(e)}]`;
+        }
+      }
+      return out;
+    } finally {
+      ancestors.pop();
+    }
+  }
+
+  function attempt(value: unknown): string {
+    try {
+      return JSON.stringify(value, replace) ?? "null";
+    } catch {
+      truncated = 0;
+      try {
+        return JSON.stringify(decycle(value, [])) ?? "null";
+      } catch (e) {
+        return JSON.stringify({ error: `[Unserializable: ${String(e)}]` });
+      }
+    }
+  }
+
+  return (value: unknown): string => {
+    truncated = 0;
+    const json = attempt(value);
+    stats.truncatedValues += truncated;
+    return json;
+  };
+}
