@@ -1,2 +1,0 @@
-export { getCurrentRunTree, withRunTree } from "../context/store.js";
-export { isTraceableFunction, ROOT } from "../traceable/traceable.js";
