@@ -103,6 +103,31 @@ const schema = z.object({
 
 export type ResolvedClientOptions = Readonly<z.infer<typeof schema>>;
 
+/** What each option must be, in words, for error messages (zod's own are generic). */
+const EXPECTED: Record<keyof ClientOptions, string> = {
+  apiUrl: "an http(s) URL",
+  apiKey: "a non-empty string",
+  workspaceId: "a non-empty string",
+  hideInputs: "true, false or a function",
+  hideOutputs: "true, false or a function",
+  tracingSamplingRate: "a number from 0 to 1",
+  maxQueueBytes: "a positive integer",
+  maxBatchRuns: "a positive integer",
+  maxBatchBytes: "a positive integer",
+  flushDelayMs: "an integer >= 0",
+  maxInFlightBatches: "a positive integer",
+  requestTimeoutMs: "a positive integer",
+  retryDeadlineMs: "an integer >= 0",
+  retryBaseDelayMs: "an integer >= 0",
+  retryMaxDelayMs: "an integer >= 0",
+  exitFlushTimeoutMs: "an integer >= 0",
+  gzipMinBytes: "an integer >= 0",
+  maxStringLength: "a positive integer",
+  spillDirectory: "a non-empty string",
+  onDrop: "a function",
+  fetch: "a function",
+};
+
 /** Where each option comes from when not given, for error messages. */
 const ENV_NAMES: Partial<Record<keyof ClientOptions, string>> = {
   apiUrl: "LANGSMITH_ENDPOINT",
@@ -113,29 +138,39 @@ const ENV_NAMES: Partial<Record<keyof ClientOptions, string>> = {
   tracingSamplingRate: "LANGSMITH_TRACING_SAMPLING_RATE",
 };
 
-function envBoolean(name: string): boolean | string | undefined {
-  const value = langsmithEnv(name);
+function envBoolean(value: string | undefined): boolean | string | undefined {
   if (value === undefined) return undefined;
   const lower = value.toLowerCase();
   return lower === "true" ? true : lower === "false" ? false : value;
 }
 
-function envNumber(name: string): number | string | undefined {
-  const value = langsmithEnv(name);
+function envNumber(value: string | undefined): number | string | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   return value.trim() === "" || Number.isNaN(n) ? value : n;
 }
 
+/** A URL as it may appear in an error: without its user info (`https://user:token@host`). */
+function redactUrl(value: unknown): unknown {
+  return typeof value === "string" ? value.replace(/\/\/[^/?#]*@/, "//[redacted]@") : value;
+}
+
 /** Resolves user options over the environment over DEFAULTS; throws ConfigError on a bad value. */
 export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
-  const fromEnv = {
+  // The variables' text, as the user wrote it (error messages echo this, not the parsed value).
+  const envText: Partial<Record<keyof ClientOptions, string | undefined>> = {
     apiUrl: langsmithEnv("ENDPOINT"),
     apiKey: langsmithEnv("API_KEY"),
     workspaceId: langsmithEnv("WORKSPACE_ID"),
-    hideInputs: envBoolean("HIDE_INPUTS"),
-    hideOutputs: envBoolean("HIDE_OUTPUTS"),
-    tracingSamplingRate: envNumber("TRACING_SAMPLING_RATE"),
+    hideInputs: langsmithEnv("HIDE_INPUTS"),
+    hideOutputs: langsmithEnv("HIDE_OUTPUTS"),
+    tracingSamplingRate: langsmithEnv("TRACING_SAMPLING_RATE"),
+  };
+  const fromEnv = {
+    ...envText,
+    hideInputs: envBoolean(envText.hideInputs),
+    hideOutputs: envBoolean(envText.hideOutputs),
+    tracingSamplingRate: envNumber(envText.tracingSamplingRate),
   };
   const merged: Record<string, unknown> = { ...DEFAULTS, hideInputs: false, hideOutputs: false };
   for (const [key, value] of Object.entries(fromEnv)) if (value !== undefined) merged[key] = value;
@@ -146,9 +181,15 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     const key = String(issue?.path[0] ?? "options") as keyof ClientOptions;
     const fromUser = options[key] !== undefined;
     const name = fromUser ? `option \`${key}\`` : (ENV_NAMES[key] ?? `option \`${key}\``);
+    let given: unknown = fromUser ? options[key] : envText[key];
+    // JSON has no NaN or Infinity: show them as what they are, not as `null`.
+    if (typeof given === "number" && !Number.isFinite(given)) given = String(given);
     // Never echo a credential into an error message (they end up in logs).
-    const given = key === "apiKey" ? "[redacted]" : merged[key];
-    throw new ConfigError(name, issue?.message ?? "a valid value", given);
+    if (key === "apiKey") given = "[redacted]";
+    else if (key === "apiUrl") given = redactUrl(given);
+    // A variable cannot hold a function.
+    const expected = !fromUser && (key === "hideInputs" || key === "hideOutputs") ? "true or false" : EXPECTED[key];
+    throw new ConfigError(name, expected ?? issue?.message ?? "a valid value", given);
   }
   let apiUrl = result.data.apiUrl;
   while (apiUrl.endsWith("/")) apiUrl = apiUrl.slice(0, -1);

@@ -15,7 +15,11 @@ import type { Transport } from "./transport.js";
 export interface ExporterStats {
   queuedRuns: number;
   queuedBytes: number;
+  /** Batches handed to the sender (sending, retrying, or waiting for a send slot). */
   inFlightBatches: number;
+  /** Runs in those batches, and their bytes: with the queue, what `maxQueueBytes` bounds. */
+  inFlightRuns: number;
+  inFlightBytes: number;
   sentRuns: number;
   requests: number;
   bytesSent: number;
@@ -44,6 +48,13 @@ export class BatchExporter {
   readonly #inFlight: PQueue;
   readonly #pending = new Set<Promise<void>>();
   #inFlightBytes = 0;
+  #inFlightRuns = 0;
+  /**
+   * One controller per batch being sent, aborted by `abandon()`. Per batch, not one shared
+   * signal: a signal with a listener for every sleeping or sending batch trips Node's
+   * MaxListenersExceededWarning once more than ten batches are in flight.
+   */
+  readonly #abortable = new Set<AbortController>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #useMultipart = true;
   #info: Promise<BackendInfo> | undefined;
@@ -100,10 +111,15 @@ export class BatchExporter {
       const batch = this.#queue.take(maxBatchRuns, maxBatchBytes);
       const bytes = batch.reduce((sum, r) => sum + r.bytes, 0);
       this.#inFlightBytes += bytes;
+      this.#inFlightRuns += batch.length;
+      const controller = new AbortController();
+      this.#abortable.add(controller);
       const sent = this.#inFlight
-        .add(() => this.#sendBatch(batch))
+        .add(() => this.#sendBatch(batch, controller.signal))
         .finally(() => {
+          this.#abortable.delete(controller);
           this.#inFlightBytes -= bytes;
+          this.#inFlightRuns -= batch.length;
           this.#pending.delete(sent);
           this.#schedule();
         });
@@ -111,10 +127,10 @@ export class BatchExporter {
     }
   }
 
-  #backendInfo(): Promise<BackendInfo> {
+  #backendInfo(signal: AbortSignal): Promise<BackendInfo> {
     this.#info ??= (async () => {
       try {
-        const response = await (await this.#transport()).send({ method: "GET", path: "/info", headers: this.#headers }, 5_000);
+        const response = await (await this.#transport()).send({ method: "GET", path: "/info", headers: this.#headers, signal }, 5_000);
         if (response.status !== 200) return { gzip: false };
         const info = JSON.parse(response.text) as { instance_flags?: { gzip_body_enabled?: boolean } };
         return { gzip: info.instance_flags?.gzip_body_enabled === true };
@@ -125,9 +141,9 @@ export class BatchExporter {
     return this.#info;
   }
 
-  async #sendBatch(batch: RunRecord[]): Promise<void> {
+  async #sendBatch(batch: RunRecord[], signal: AbortSignal): Promise<void> {
     try {
-      const info = await this.#backendInfo();
+      const info = await this.#backendInfo(signal);
       const body: Body = this.#useMultipart ? multipartBody(batch) : batchJsonBody(batch);
       let data: Uint8Array<ArrayBuffer> = encoder.encode(body.data);
       const headers: Record<string, string> = { ...this.#headers, "content-type": body.contentType };
@@ -136,7 +152,7 @@ export class BatchExporter {
         headers["content-encoding"] = "gzip";
       }
       const path = this.#useMultipart ? "/runs/multipart" : "/runs/batch";
-      const result = await this.#sender.send({ method: "POST", path, headers, body: data });
+      const result = await this.#sender.send({ method: "POST", path, headers, body: data, signal });
       this.#counts.requests++;
       if (result.ok) {
         this.#counts.sentRuns += batch.length;
@@ -144,7 +160,7 @@ export class BatchExporter {
       } else if (result.reason === "rejected" && result.response.status === 404 && this.#useMultipart) {
         // An older or smaller backend without multipart ingest: use /runs/batch from now on.
         this.#useMultipart = false;
-        return await this.#sendBatch(batch);
+        return await this.#sendBatch(batch, signal);
       } else if (result.reason === "rejected") {
         this.#drop("rejected", batch);
       } else {
@@ -189,6 +205,21 @@ export class BatchExporter {
     await Promise.all([...this.#pending]);
   }
 
+  /**
+   * Gives up on everything pending now — queued, waiting for a slot, in a request or a retry
+   * sleep — so the process can exit: requests are aborted, and each batch is spilled (with
+   * `spillDirectory`) or counted `retries_exhausted` and reported to `onDrop`. Runs enqueued
+   * afterwards are sent as usual.
+   */
+  abandon(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#drain(true);
+    for (const controller of this.#abortable) controller.abort();
+  }
+
   /** Sends the batches in the spill directory; each is deleted once the server accepts it. */
   async replaySpilled(): Promise<{ replayedRuns: number; failedBatches: number }> {
     const directory = this.#options.spillDirectory;
@@ -198,7 +229,9 @@ export class BatchExporter {
     for (const { file, records } of await readSpilled(directory)) {
       const sentBefore = this.#counts.sentRuns;
       const spilledBefore = this.#counts.spilledRuns;
-      await this.#sendBatch(records);
+      const controller = new AbortController();
+      this.#abortable.add(controller);
+      await this.#sendBatch(records, controller.signal).finally(() => this.#abortable.delete(controller));
       // Sent, or spilled anew under another name: either way this file is done.
       if (this.#counts.sentRuns > sentBefore || this.#counts.spilledRuns > spilledBefore) await removeSpilled(file);
       if (this.#counts.sentRuns > sentBefore) replayedRuns += records.length;
@@ -212,6 +245,8 @@ export class BatchExporter {
       queuedRuns: this.#queue.length,
       queuedBytes: this.#queue.bytes,
       inFlightBatches: this.#pending.size,
+      inFlightRuns: this.#inFlightRuns,
+      inFlightBytes: this.#inFlightBytes,
       ...this.#counts,
       retries: this.#sender.retries,
       dropped: { ...this.#dropped },

@@ -27,7 +27,7 @@ export function createFetchTransport(apiUrl: string, fetchImpl = overriddenFetch
         method: request.method,
         headers: request.headers,
         body: request.body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: request.signal ? AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
       });
       const text = await response.text();
       return { status: response.status, header: (name) => response.headers.get(name) ?? undefined, text };

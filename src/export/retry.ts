@@ -24,11 +24,18 @@ export interface RetryingSender {
   readonly retries: number;
 }
 
-/** A timer that never keeps the process alive on its own. */
-export function sleep(ms: number): Promise<void> {
+/** A timer that never keeps the process alive on its own; resolves early when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
     (timer as { unref?: () => void }).unref?.();
+    signal?.addEventListener("abort", done, { once: true });
   });
 }
 
@@ -42,11 +49,16 @@ export function createRetryingSender(
 
   async function send(request: HttpRequest): Promise<SendResult> {
     const deadline = Date.now() + policy.deadlineMs;
+    const { signal } = request;
+    const abandoned = (): SendResult => ({ ok: false, reason: "retries_exhausted", detail: "abandoned (process exiting)" });
     for (let attempt = 0; ; attempt++) {
-      if (pausedUntil > Date.now()) {
+      // A loop, not one sleep: another batch may push the gate further while this one waits.
+      while (pausedUntil > Date.now()) {
         if (pausedUntil > deadline) return { ok: false, reason: "retries_exhausted", detail: "paused by Retry-After past the deadline" };
-        await sleep(pausedUntil - Date.now());
+        await sleep(pausedUntil - Date.now(), signal);
+        if (signal?.aborted) return abandoned();
       }
+      if (signal?.aborted) return abandoned();
       let detail: string;
       try {
         const response = await (await transport()).send(request, policy.requestTimeoutMs);
@@ -59,13 +71,14 @@ export function createRetryingSender(
           if (retryAfter !== undefined) pausedUntil = Math.max(pausedUntil, Date.now() + retryAfter);
         }
       } catch (error) {
+        if (signal?.aborted) return abandoned();
         detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       }
       const backoff = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt, 30));
       const wakeAt = Math.max(Date.now() + backoff, pausedUntil);
       if (wakeAt > deadline) return { ok: false, reason: "retries_exhausted", detail };
       retries++;
-      await sleep(wakeAt - Date.now());
+      await sleep(wakeAt - Date.now(), signal);
     }
   }
 

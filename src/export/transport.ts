@@ -5,6 +5,8 @@ export interface HttpRequest {
   path: string;
   headers: Record<string, string>;
   body?: Uint8Array<ArrayBuffer>;
+  /** Aborts the request (and any retry of it): the exporter gives up what is pending at exit. */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -29,13 +31,20 @@ export function classifyStatus(status: number): Outcome {
 }
 
 const MAX_RETRY_AFTER_MS = 3_600_000;
+/** RFC 9110's obsolete asctime date (`Sun Nov  6 08:49:37 1994`): GMT, though it does not say so. */
+const ASCTIME = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/;
 
 /** `Retry-After` as milliseconds from now: delta-seconds or an HTTP date; bounded to an hour. */
 export function parseRetryAfter(value: string | undefined, nowMs = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  if (/^\d{1,10}$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS);
+  // Any number of digits is valid delta-seconds: a huge one means "the cap", not "no pause".
+  if (/^\d+$/.test(trimmed)) {
+    const digits = trimmed.replace(/^0+(?=\d)/, "");
+    return digits.length > 10 ? MAX_RETRY_AFTER_MS : Math.min(Number(digits) * 1000, MAX_RETRY_AFTER_MS);
+  }
   if (trimmed.length > 64) return undefined;
-  const date = Date.parse(trimmed);
+  // Date.parse reads a date without a zone as local time; asctime dates are GMT.
+  const date = Date.parse(ASCTIME.test(trimmed) ? `${trimmed} GMT` : trimmed);
   return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - nowMs), MAX_RETRY_AFTER_MS);
 }

@@ -1,4 +1,5 @@
 /** The Node transport: a keep-alive undici Pool to the backend's origin (the only undici user). */
+import type { Socket } from "node:net";
 import type { HttpRequest, HttpResponse, Transport } from "./transport.js";
 
 function basePath(url: URL): string {
@@ -8,10 +9,23 @@ function basePath(url: URL): string {
 }
 
 export async function createUndiciTransport(apiUrl: string, connections: number): Promise<Transport> {
-  const { Pool } = await import("undici");
+  const { Pool, buildConnector } = await import("undici");
   const url = new URL(apiUrl);
   const prefix = basePath(url);
-  const pool = new Pool(url.origin, { connections, keepAliveTimeout: 10_000 });
+  // The exporter's sockets never keep a process alive, even mid-request: the `beforeExit` flush
+  // (exit-flush.ts) alone decides how long pending runs may hold a process whose work is done.
+  // undici refs a socket while a request is on it, and a ref'd socket to a server that never
+  // answers would hold the process for the whole request timeout, before `beforeExit` could run.
+  const connector = buildConnector({});
+  const connect: typeof connector = (options, callback) => {
+    const socket = (connector as (...args: Parameters<typeof connector>) => Socket | undefined)(options, callback);
+    if (socket) {
+      socket.unref();
+      socket.ref = () => socket;
+    }
+    return socket;
+  };
+  const pool = new Pool(url.origin, { connections, keepAliveTimeout: 10_000, connect });
   return {
     async send(request: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
       const response = await pool.request({
@@ -19,6 +33,7 @@ export async function createUndiciTransport(apiUrl: string, connections: number)
         path: prefix + request.path,
         headers: request.headers,
         body: request.body,
+        signal: request.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });

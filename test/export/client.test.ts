@@ -54,8 +54,8 @@ describe("Client → loopback ingest", () => {
     expect(m?.parent_run_id).toBe(r?.id);
     expect(l?.parent_run_id).toBe(m?.id);
     expect(new Set([r?.trace_id, m?.trace_id, l?.trace_id])).toEqual(new Set([r?.id]));
-    expect(l?.dotted_order.startsWith(`${m?.dotted_order}.`)).toBe(true);
-    expect(m?.dotted_order.startsWith(`${r?.dotted_order}.`)).toBe(true);
+    expect(String(l?.dotted_order).startsWith(`${m?.dotted_order}.`)).toBe(true);
+    expect(String(m?.dotted_order).startsWith(`${r?.dotted_order}.`)).toBe(true);
     await client.shutdown();
   });
 
