@@ -8,6 +8,7 @@ import { type ContextFrame, TracingScope, contextStorage } from "../../context/s
 import type { KVMap, RunSink } from "../../core/types.js";
 import type { HeadersInput } from "../../propagation/carrier.js";
 import { RunTree, type RunTreeConfig, SUBTREE_TAGS } from "../../run-tree/run-tree.js";
+import { errorText } from "../../traceable/io.js";
 
 /** What the trust policy sees of a request. */
 export interface InboundRequest {
@@ -107,7 +108,8 @@ export function endRequest(context: RequestContext, result: { status: number; ro
   const run = context.requestRun;
   if (!run || run.end_time) return;
   if (result.route) run.name = `${run.inputs.method as string} ${result.route}`;
-  const error = result.error !== undefined ? String(result.error) : result.status >= 500 ? `HTTP ${result.status}` : undefined;
+  // errorText, not String(): a thrown value that cannot be printed must not replace the error the adapter rethrows.
+  const error = result.error !== undefined ? errorText(result.error) : result.status >= 500 ? `HTTP ${result.status}` : undefined;
   run.end({ status_code: result.status }, error);
   run.postRun().catch((e: unknown) => {
     if (!reported) console.warn(`[tracewire] request run not sent: ${String(e)}`);
