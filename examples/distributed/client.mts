@@ -1,8 +1,7 @@
 // client.mts — the client of LangSmith's "Implement distributed tracing" guide, with the import
 // pointing at tracewire. The trace starts here and continues on the server.
 import { pathToFileURL } from "node:url";
-import type { RunSink } from "tracewire";
-import { getCurrentRunTree, traceable, tracingContext } from "tracewire/traceable";
+import { getCurrentRunTree, traceable } from "tracewire/traceable";
 
 export const client = traceable(
   async (url: string, body: string) => {
@@ -17,7 +16,8 @@ export const client = traceable(
 );
 
 // Run directly: `LANGSMITH_TRACING=true SERVER_URL=http://127.0.0.1:PORT/ npx tsx examples/distributed/client.mts`
-// (or the URL as first argument, an optional body as second).
+// (or the URL as first argument, an optional body as second). Runs go to LANGSMITH_ENDPOINT and
+// are flushed when the script ends.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const url = process.env.SERVER_URL ?? process.argv[2];
   if (!url) {
@@ -25,10 +25,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(2);
   }
   const body = (process.env.SERVER_URL ? process.argv[2] : process.argv[3]) ?? "Hello from the client!";
-  // tracewire has no default client yet: print the runs instead of sending them anywhere.
-  const printRuns: RunSink = {
-    createRun: (run) => console.log(`[client] run "${run.name}" id=${run.id} trace=${run.trace_id}`),
-    updateRun: () => {},
-  };
-  console.log(await tracingContext({ client: printRuns }, () => client(url, body)));
+  console.log(await client(url, body));
 }

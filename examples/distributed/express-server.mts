@@ -9,8 +9,8 @@ import bodyParser from "body-parser";
 
 export interface CreateAppOptions {
   /**
-   * Where the server's runs go. Stopgap: the run tree read from the headers carries no client
-   * and tracewire has no process-wide default client yet, so one is passed in here.
+   * Where the server's runs go. By default, tracewire's shared client (configured from
+   * LANGSMITH_ENDPOINT / LANGSMITH_API_KEY, as in LangSmith); tests pass their own.
    */
   client?: RunSink;
 }
@@ -34,14 +34,17 @@ export function createApp({ client }: CreateAppOptions = {}) {
 }
 
 // Run directly: `npx tsx examples/distributed/express-server.mts` (PORT defaults to 0: any free port).
+// Runs go to LANGSMITH_ENDPOINT (e.g. `npx tracewire dev`); on SIGTERM/SIGINT they are flushed first.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const printRuns: RunSink = {
-    createRun: (run) =>
-      console.log(`[server] run "${run.name}" id=${run.id} trace=${run.trace_id} parent=${run.parent_run_id ?? "-"}`),
-    updateRun: () => {},
-  };
-  const listener = createApp({ client: printRuns }).listen(Number(process.env.PORT ?? 0), "127.0.0.1", (error) => {
+  const listener = createApp().listen(Number(process.env.PORT ?? 0), "127.0.0.1", (error) => {
     if (error) throw error;
     console.log(`Express server listening on http://127.0.0.1:${(listener.address() as AddressInfo).port}/`);
   });
+  const stop = async () => {
+    listener.close();
+    await RunTree.getSharedClient().awaitPendingTraceBatches();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop());
+  process.once("SIGINT", () => void stop());
 }

@@ -8,8 +8,8 @@ import { serve } from "@hono/node-server";
 
 export interface CreateAppOptions {
   /**
-   * Where the server's runs go. Stopgap: the run tree read from the headers carries no client
-   * and tracewire has no process-wide default client yet, so one is passed in here.
+   * Where the server's runs go. By default, tracewire's shared client (configured from
+   * LANGSMITH_ENDPOINT / LANGSMITH_API_KEY, as in LangSmith); tests pass their own.
    */
   client?: RunSink;
 }
@@ -33,14 +33,16 @@ export function createApp({ client }: CreateAppOptions = {}) {
 }
 
 // Run directly: `npx tsx examples/distributed/hono-server.mts` (PORT defaults to 0: any free port).
+// Runs go to LANGSMITH_ENDPOINT (e.g. `npx tracewire dev`); on SIGTERM/SIGINT they are flushed first.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const printRuns: RunSink = {
-    createRun: (run) =>
-      console.log(`[server] run "${run.name}" id=${run.id} trace=${run.trace_id} parent=${run.parent_run_id ?? "-"}`),
-    updateRun: () => {},
-  };
-  const app = createApp({ client: printRuns });
-  serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 0), hostname: "127.0.0.1" }, (info) => {
+  const listener = serve({ fetch: createApp().fetch, port: Number(process.env.PORT ?? 0), hostname: "127.0.0.1" }, (info) => {
     console.log(`Hono server listening on http://127.0.0.1:${info.port}/`);
   });
+  const stop = async () => {
+    listener.close();
+    await RunTree.getSharedClient().awaitPendingTraceBatches();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop());
+  process.once("SIGINT", () => void stop());
 }
