@@ -3,6 +3,12 @@
  * produced, for tracewire (built package) and langsmith. Each library parses headers made by
  * its own runs; the two libraries' headers are checked to be the same bytes apart from the
  * dotted order (ids and timestamps), so both parse equivalent input.
+ *
+ * tracewire caches on both paths (a run's formatted baggage while its content is unchanged; decoded
+ * inbound baggage by its text), and the first rows repeat one input, so they measure the cached
+ * path. Two more rows measure the uncached one: `toHeaders()` once on each fresh child run, and
+ * `fromHeaders()` on baggage that was never seen before. Their inputs are made between batches,
+ * outside the timed region, and each is used once.
  */
 import { RunTree as LangsmithRunTree } from "langsmith";
 import { loadTracewire } from "./lib/libs.js";
@@ -17,6 +23,28 @@ const FROM_HEADERS_GOALS: Goal[] = [
   { kind: "ratio", vs: "langsmith", max: 1 / 40 },
   { kind: "absolute", max: 2000, exclusive: true, text: "< 2 µs" },
 ];
+
+/** One more input than a batch needs: `timeOp` makes one probe call before the first batch. */
+const POOL_SIZE = 65;
+
+/** Inputs made outside the timed region and handed out once each; refilled after every batch. */
+function pool<T>(make: () => T): { next: () => T; refill: () => void } {
+  let items: T[] = [];
+  let at = 0;
+  const refill = (): void => {
+    items = Array.from({ length: POOL_SIZE }, make);
+    at = 0;
+  };
+  refill();
+  return {
+    next: () => {
+      // Making one here would time its creation: fail loudly instead.
+      if (at >= items.length) throw new Error("headers.bench: input pool ran dry");
+      return items[at++] as T;
+    },
+    refill,
+  };
+}
 
 function check(condition: boolean, message: string): void {
   if (!condition) throw new Error(`headers.bench: ${message}`);
@@ -67,16 +95,56 @@ export default defineBench({
     checkParsed("langsmith", LangsmithRunTree.fromHeaders(lsFetchHeaders), lsChild.id, lsChild.trace_id);
 
     const inputNote = `input: ${traceLength(twRecord)}-char \`langsmith-trace\` (root.child) + ${twRecord.baggage?.length ?? 0}-char \`baggage\``;
+
+    // Fresh children, made like `twChild` / `lsChild`; the roots never sent headers, so a child has
+    // nothing cached to reuse and its first toHeaders() formats everything.
+    const twFresh = pool(() => twRoot.createChild({ name: "child", metadata: METADATA, tags: TAGS }));
+    const lsFresh = pool(() => lsRoot.createChild({ name: "child", metadata: METADATA, tags: TAGS }));
+    check(twFresh.next().toHeaders().baggage === twRecord.baggage, "a fresh tracewire child sends other baggage");
+    check(lsFresh.next().toHeaders().baggage === lsRecord.baggage, "a fresh langsmith child sends other baggage");
+
+    // Baggage no call has sent before: the same members with one more, unique, metadata key.
+    let serial = 0;
+    const uniqueBaggage = (): string =>
+      (twRecord.baggage ?? "").replace(
+        `langsmith-metadata=${encodeURIComponent(JSON.stringify(METADATA))}`,
+        `langsmith-metadata=${encodeURIComponent(JSON.stringify({ ...METADATA, request: `r${serial++}` }))}`,
+      );
+    const twUnseen = pool(() => ({ "langsmith-trace": twRecord["langsmith-trace"] ?? "", baggage: uniqueBaggage() }));
+    const lsUnseen = pool(() => ({ "langsmith-trace": lsRecord["langsmith-trace"] ?? "", baggage: uniqueBaggage() }));
+    const probe = twUnseen.next();
+    check(probe.baggage !== twRecord.baggage && probe.baggage.includes("request"), "unseen baggage is not unique");
+    checkParsed("tracewire", tw.RunTree.fromHeaders(probe), twChild.id, twChild.trace_id);
+    checkParsed("langsmith", LangsmithRunTree.fromHeaders(lsUnseen.next()), lsChild.id, lsChild.trace_id);
+    for (const p of [twFresh, lsFresh, twUnseen, lsUnseen]) p.refill();
+
+    const toHeadersGoals: Goal[] = [
+      { kind: "ratio", vs: "langsmith", max: 1 / 5 },
+      { kind: "absolute", max: 1000, exclusive: true, text: "< 1 µs" },
+    ];
     return [
       await timeOp(ctx, {
         id: "headers.toHeaders",
         op: "toHeaders() (child run)",
         impls: { tracewire: () => twChild.toHeaders(), langsmith: () => lsChild.toHeaders() },
-        goals: [
-          { kind: "ratio", vs: "langsmith", max: 1 / 5 },
-          { kind: "absolute", max: 1000, exclusive: true, text: "< 1 µs" },
-        ],
-        note: "returns the two header values; no carrier to set",
+        goals: toHeadersGoals,
+        note: "returns the two header values; no carrier to set; the same run every call, so tracewire reuses its cached baggage",
+      }),
+      await timeOp(ctx, {
+        id: "headers.toHeaders.fresh",
+        op: "toHeaders() on a fresh child run",
+        impls: { tracewire: () => twFresh.next().toHeaders(), langsmith: () => lsFresh.next().toHeaders() },
+        afterBatch: {
+          tracewire: () => {
+            twRoot.child_runs.length = 0;
+            twFresh.refill();
+          },
+          langsmith: () => {
+            lsRoot.child_runs.length = 0;
+            lsFresh.refill();
+          },
+        },
+        note: "each call on a different child, made like the one above between batches (untimed): tracewire formats the baggage from scratch",
       }),
       await timeOp(ctx, {
         id: "headers.fromHeaders.record",
@@ -86,7 +154,17 @@ export default defineBench({
           langsmith: () => LangsmithRunTree.fromHeaders(lsRecord),
         },
         goals: FROM_HEADERS_GOALS,
-        note: `${inputNote}, as \`{ "langsmith-trace", baggage }\``,
+        note: `${inputNote}, as \`{ "langsmith-trace", baggage }\`; the same headers every call, so tracewire decodes the baggage once and reuses it`,
+      }),
+      await timeOp(ctx, {
+        id: "headers.fromHeaders.unseen",
+        op: "fromHeaders with a baggage seen for the first time",
+        impls: {
+          tracewire: () => tw.RunTree.fromHeaders(twUnseen.next()),
+          langsmith: () => LangsmithRunTree.fromHeaders(lsUnseen.next()),
+        },
+        afterBatch: { tracewire: () => twUnseen.refill(), langsmith: () => lsUnseen.refill() },
+        note: "plain objects as above, but each call's metadata has one more key with a unique value (made between batches, untimed), so tracewire decodes and validates every baggage",
       }),
       await timeOp(ctx, {
         id: "headers.fromHeaders.fetch",

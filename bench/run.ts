@@ -6,18 +6,22 @@
  *   npm run bench -- headers               # only files whose name contains "headers"
  *   npm run bench -- --time 200 --rounds 1 # quicker, noisier
  *
+ * Each bench file runs in a fresh Node process (this script again, with `--suite`), so one
+ * suite's heap, JIT type feedback and servers cannot slow the next: run in one process, the
+ * header suite measured ~60% slower after the exporter suite than on its own.
+ *
  * To add a bench: create `bench/<name>.bench.ts` whose default export is
  * `defineBench({ title, run(ctx) { ...; return rows } })` (see `lib/types.ts`). Use `timeOp`
  * (`lib/measure.ts`) for ns/op comparisons, or build `ResultRow`s yourself for other metrics
  * (runs/s, MiB...) with `values: { tracewire, langsmith, otel }` and optional `goals`.
  */
-import { execFileSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { isolate } from "./lib/isolation.js";
+import { type IsolationReport, isolate } from "./lib/isolation.js";
 import { REPO_ROOT, packageVersion, staleBuildWarning } from "./lib/libs.js";
 import {
   type RunInfo,
@@ -29,8 +33,8 @@ import {
 } from "./lib/report.js";
 import type { BenchContext, BenchModule } from "./lib/types.js";
 
-// Before any bench module (and so langsmith) is loaded.
-const isolation = isolate();
+// Before any bench module (and so langsmith) is loaded; a `--suite` child reports its own.
+const processIsolation = isolate();
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const RESULTS_PATH = join(BENCH_DIR, "RESULTS.md");
@@ -59,6 +63,46 @@ function isBenchModule(value: unknown): value is BenchModule {
   );
 }
 
+/** What a `--suite` child process writes to its `--out` file. */
+interface SuiteOutput {
+  suite: SuiteResult;
+  isolation: IsolationReport;
+}
+
+/** Child mode: run one bench file in this process and write its rows and isolation report. */
+async function runSuite(file: string, out: string, ctx: BenchContext): Promise<void> {
+  const imported: unknown = await import(pathToFileURL(join(BENCH_DIR, file)).href);
+  const module = (imported as { default?: unknown }).default;
+  if (!isBenchModule(module)) throw new Error(`bench/${file} must default-export defineBench({ title, run })`);
+  ctx.log(`${file}: ${module.title}`);
+  const rows = await module.run(ctx);
+  const suite: SuiteResult = { file: basename(file), title: module.title, description: module.description, rows };
+  writeFileSync(out, JSON.stringify({ suite, isolation: processIsolation } satisfies SuiteOutput));
+}
+
+/** Runs one bench file in a fresh process with the same Node flags (`--expose-gc --import tsx`). */
+function spawnSuite(file: string, ctx: BenchContext, scratchDir: string): SuiteOutput {
+  const out = join(scratchDir, `${basename(file)}.json`);
+  const args = [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    ...["--suite", file, "--out", out],
+    ...["--time", String(ctx.timeMs), "--rounds", String(ctx.rounds), "--warmup", String(ctx.warmupMs)],
+  ];
+  const child = spawnSync(process.execPath, args, { stdio: ["ignore", "inherit", "inherit"] });
+  if (child.status !== 0) throw new Error(`bench/${file} failed (exit ${child.status ?? child.signal})`);
+  return JSON.parse(readFileSync(out, "utf8")) as SuiteOutput;
+}
+
+function mergeIsolation(reports: readonly IsolationReport[]): IsolationReport {
+  return {
+    removedEnv: [...new Set(reports.flatMap((r) => r.removedEnv))],
+    fetchCalls: reports.reduce((sum, r) => sum + r.fetchCalls, 0),
+    blockedFetches: reports.flatMap((r) => r.blockedFetches),
+    nonLoopbackConnections: reports.flatMap((r) => r.nonLoopbackConnections),
+  };
+}
+
 async function main(): Promise<void> {
   const { values: options, positionals: filters } = parseArgs({
     allowPositionals: true,
@@ -66,6 +110,8 @@ async function main(): Promise<void> {
       time: { type: "string" },
       rounds: { type: "string" },
       warmup: { type: "string" },
+      suite: { type: "string" },
+      out: { type: "string" },
     },
   });
   const ctx: BenchContext = {
@@ -74,6 +120,10 @@ async function main(): Promise<void> {
     warmupMs: positiveNumber(options.warmup, 100, "warmup"),
     log: (message) => process.stderr.write(`${message}\n`),
   };
+  if (options.suite !== undefined && options.out !== undefined) {
+    await runSuite(options.suite, options.out, ctx);
+    return;
+  }
   if ((globalThis as { gc?: unknown }).gc === undefined) {
     ctx.log("note: run with --expose-gc (as `npm run bench` does) to collect garbage between tasks");
   }
@@ -93,14 +143,18 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   const suites: SuiteResult[] = [];
-  for (const file of files) {
-    const imported: unknown = await import(pathToFileURL(join(BENCH_DIR, file)).href);
-    const module = (imported as { default?: unknown }).default;
-    if (!isBenchModule(module)) throw new Error(`bench/${file} must default-export defineBench({ title, run })`);
-    ctx.log(`${file}: ${module.title}`);
-    const rows = await module.run(ctx);
-    suites.push({ file: basename(file), title: module.title, description: module.description, rows });
+  const reports: IsolationReport[] = [processIsolation];
+  const scratchDir = mkdtempSync(join(os.tmpdir(), "tracewire-bench-"));
+  try {
+    for (const file of files) {
+      const output = spawnSuite(file, ctx, scratchDir);
+      suites.push(output.suite);
+      reports.push(output.isolation);
+    }
+  } finally {
+    rmSync(scratchDir, { recursive: true, force: true });
   }
+  const isolation = mergeIsolation(reports);
   const seconds = (performance.now() - started) / 1000;
 
   const goals = evaluateGoals(suites);

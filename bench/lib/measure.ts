@@ -135,7 +135,9 @@ export async function timeOp(ctx: BenchContext, spec: TimeOpSpec): Promise<Resul
       ctx.log(`  ${spec.id} · ${lib} · round ${round + 1}/${ctx.rounds}`);
       const { task, async } = tasks.get(lib) as { task: () => unknown; async: boolean };
       const samples = await sampleOnce(ctx, `${spec.id} [${lib}]`, task, async);
-      pooled.get(lib)?.push(...samples);
+      // A loop, not push(...samples): a fast op yields more samples than a call may take arguments.
+      const pool = pooled.get(lib) as number[];
+      for (const sample of samples) pool.push(sample);
     }
   }
 

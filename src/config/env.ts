@@ -13,9 +13,28 @@ export function langsmithEnv(suffix: string): string | undefined {
   return readVariable(`LANGSMITH_${suffix}`) ?? readVariable(`LANGCHAIN_${suffix}`);
 }
 
+/** `OTEL_<suffix>`: OpenTelemetry's standard variables, read by the OTLP exporter's options. */
+export function otelEnv(suffix: string): string | undefined {
+  return readVariable(`OTEL_${suffix}`);
+}
+
 /** The project runs go to when none is given: `LANGSMITH_PROJECT`, else `default`. */
 export function getDefaultProjectName(): string {
   return langsmithEnv("PROJECT") ?? langsmithEnv("SESSION") ?? "default";
+}
+
+let projectByEnv: string | undefined;
+
+/**
+ * `getDefaultProjectName()` for hot paths (every run created without a project): the environment
+ * is read once, at first use, like `isTracingEnabledByEnv`; up to four `process.env` reads at
+ * ~100 ns each would cost more than the rest of a run's creation. To change the project at run
+ * time pass `project_name` (or `tracingContext({ project_name })`) instead. The exported
+ * `getDefaultProjectName()` itself still reads the environment on every call, as LangSmith's does.
+ */
+export function defaultProjectNameByEnv(): string {
+  projectByEnv ??= getDefaultProjectName();
+  return projectByEnv;
 }
 
 /**

@@ -22,13 +22,17 @@ const state: ClockState = (globalStore[STATE_KEY] ??= {
   anchoredAtUs: 0,
 });
 
+/** The last reading of the clock in this copy: a lower bound for now (to within a re-anchoring). */
+let lastReadUs = 0;
+
 function readUs(): number {
   const mono = Math.floor(performance.now() * 1000);
   if (mono - state.anchoredAtUs > REANCHOR_EVERY_US) {
     state.anchoredAtUs = mono;
     state.offsetUs = Date.now() * 1000 - mono;
   }
-  return state.offsetUs + mono;
+  lastReadUs = state.offsetUs + mono;
+  return lastReadUs;
 }
 
 /**
@@ -46,4 +50,13 @@ export function nextTimestampUs(afterUs = 0): number {
 /** Microseconds now, not advancing the clock (for bounds checks). */
 export function peekNowUs(): number {
   return Math.max(readUs(), state.lastUs);
+}
+
+/**
+ * Whether `us` is at most `leadUs` after now, for coarse sanity bounds (a remote clock a day
+ * ahead). Reading the clock costs ~40 ns, so a time already within the lead of an earlier reading
+ * is accepted without one: that reading was not later than now.
+ */
+export function isWithinLeadOfNow(us: number, leadUs: number): boolean {
+  return us <= lastReadUs + leadUs || us <= peekNowUs() + leadUs;
 }

@@ -8,11 +8,16 @@ function withoutDangerousKeys(key: string, value: unknown): unknown {
   return key === "__proto__" || key === "constructor" || key === "prototype" ? undefined : value;
 }
 
+/** Whether `text` may hold a dangerous key. A backslash may spell one in escapes (`"\u005f_proto__"`). */
+function mayHoldDangerousKey(text: string): boolean {
+  return text.includes("\\") || DANGEROUS_KEY.test(text);
+}
+
 export function parseJsonSafe(text: string, maxLength: number): unknown {
   if (text.length > maxLength) return undefined;
   try {
-    // The reviver costs a walk of the whole value, so pay for it only when a key needs it.
-    return DANGEROUS_KEY.test(text) ? JSON.parse(text, withoutDangerousKeys) : JSON.parse(text);
+    // The reviver costs a walk of the whole value, so pay for it only when a key may need it.
+    return mayHoldDangerousKey(text) ? JSON.parse(text, withoutDangerousKeys) : JSON.parse(text);
   } catch {
     return undefined;
   }

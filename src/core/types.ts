@@ -60,3 +60,20 @@ export interface RemoteParent {
   /** Other vendors' baggage members, verbatim, to pass on unchanged. */
   foreignBaggage: string[];
 }
+
+/**
+ * A `RemoteParent` whose metadata and arrays may be shared with other reads of the same baggage
+ * (the decoded-baggage cache): read-only. Copy before keeping anything mutable.
+ */
+export interface RemoteParentView {
+  readonly id: string;
+  readonly traceId: string;
+  readonly parentRunId: string | undefined;
+  readonly dottedOrder: string;
+  readonly timeUs: number;
+  readonly metadata: Readonly<KVMap>;
+  /** Free of duplicates. */
+  readonly tags: readonly string[];
+  readonly projectName: string | undefined;
+  readonly foreignBaggage: readonly string[];
+}

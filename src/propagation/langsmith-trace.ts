@@ -2,21 +2,38 @@
  * The LangSmith propagation format: `langsmith-trace: <dotted order>` plus `langsmith-metadata`,
  * `langsmith-tags` and `langsmith-project` members of W3C `baggage` (SPEC §3). Reads both the JS
  * SDK's encoding (`encodeURIComponent`) and Python's (`quote()`, `/` kept, `", "` in JSON).
+ *
+ * Both directions are on the request path of every traced service, so each keeps a cache that is
+ * checked by content, never by identity: inbound, decoded baggage by its text (here, with
+ * `baggage-cache.ts`); outbound, a run's formatted baggage by what it was made from
+ * (`langsmith-baggage.ts`).
  */
 import { z } from "zod";
-import { parseDottedOrder } from "../core/dotted-order.js";
+import { parseDottedOrderEnds } from "../core/dotted-order.js";
 import { parseJsonSafe } from "../core/safe-json.js";
-import type { KVMap, RemoteParent } from "../core/types.js";
-import { BAGGAGE_MAX_BYTES, parseBaggage, serializeBaggage } from "./baggage.js";
+import type { KVMap, RemoteParent, RemoteParentView } from "../core/types.js";
+import { BAGGAGE_MAX_BYTES, parseBaggage } from "./baggage.js";
+import { createBaggageCache } from "./baggage-cache.js";
 import { type HeaderGetter, firstValue, listValue } from "./carrier.js";
+import {
+  METADATA_KEY,
+  NO_TAGS,
+  PROJECT_KEY,
+  TAGS_KEY,
+  formatLangsmithBaggage,
+  isPrimitive,
+  propagationCounters,
+} from "./langsmith-baggage.js";
 import { decodePercent } from "./percent.js";
+
+export { type BaggageMemo, formatLangsmithBaggage } from "./langsmith-baggage.js";
 
 export const TRACE_HEADER = "langsmith-trace";
 export const BAGGAGE_HEADER = "baggage";
-const METADATA_KEY = "langsmith-metadata";
-const TAGS_KEY = "langsmith-tags";
-const PROJECT_KEY = "langsmith-project";
 const MAX_PROJECT_LENGTH = 1024;
+/** Inbound baggage longer than this is decoded every time, never cached: memory stays bounded. */
+export const MAX_CACHED_BAGGAGE_LENGTH = 1024;
+export const MAX_CACHED_BAGGAGE_ENTRIES = 256;
 
 const metadataSchema = z.record(z.string(), z.unknown());
 const tagsSchema = z.array(z.string().min(1).max(BAGGAGE_MAX_BYTES));
@@ -37,42 +54,44 @@ export type LangsmithHeaders = {
   baggage: string;
 };
 
-const counters = { baggageMembersDropped: 0 };
+const cacheCounters = { hits: 0, misses: 0 };
 
 /** Process-wide propagation counters: baggage members left out to keep the W3C limits. */
-export function propagationStats(): Readonly<typeof counters> {
-  return { ...counters };
-}
-
-function encodeMetadata(metadata: KVMap | undefined): string | undefined {
-  if (!metadata) return undefined;
-  let json: string;
-  try {
-    json = JSON.stringify(metadata);
-  } catch {
-    // Unserialisable metadata (a cycle, a BigInt) cannot travel; count it like an over-size drop.
-    counters.baggageMembersDropped++;
-    return undefined;
-  }
-  return json === "{}" || json === undefined ? undefined : `${METADATA_KEY}=${encodeURIComponent(json)}`;
+export function propagationStats(): Readonly<typeof propagationCounters> {
+  return { ...propagationCounters };
 }
 
 /** The two headers for a run; whole baggage members are dropped (metadata first) past W3C limits. */
 export function formatLangsmithHeaders(p: LangsmithPropagation): LangsmithHeaders {
-  const members: string[] = [];
-  const metadata = encodeMetadata(p.metadata);
-  const metadataIndex = metadata ? members.push(metadata) - 1 : -1;
-  if (p.tags && p.tags.length > 0) members.push(`${TAGS_KEY}=${encodeURIComponent(p.tags.join(","))}`);
-  if (p.projectName) members.push(`${PROJECT_KEY}=${encodeURIComponent(p.projectName)}`);
-  const ownCount = members.length;
-  if (p.foreignBaggage) members.push(...p.foreignBaggage);
-  // Drop order: our metadata, then foreign members from the last, then tags and project.
-  const dropOrder: number[] = metadataIndex >= 0 ? [metadataIndex] : [];
-  for (let i = members.length - 1; i >= ownCount; i--) dropOrder.push(i);
-  for (let i = ownCount - 1; i >= 0; i--) if (i !== metadataIndex) dropOrder.push(i);
-  const { header, dropped } = serializeBaggage(members, dropOrder);
-  counters.baggageMembersDropped += dropped;
+  const { header } = formatLangsmithBaggage(undefined, p.metadata, p.tags, p.projectName, p.foreignBaggage);
   return { [TRACE_HEADER]: p.dottedOrder, [BAGGAGE_HEADER]: header };
+}
+
+// ---------------------------------------------------------------- inbound
+
+/** The langsmith members of one baggage header, decoded. Shared through the cache: never mutate. */
+interface DecodedBaggage {
+  readonly metadata: Readonly<KVMap>;
+  readonly tags: readonly string[];
+  readonly projectName: string | undefined;
+  readonly foreignBaggage: readonly string[];
+}
+
+const NO_BAGGAGE: DecodedBaggage = Object.freeze({
+  metadata: Object.freeze({}),
+  tags: NO_TAGS,
+  projectName: undefined,
+  foreignBaggage: NO_TAGS,
+});
+
+const decodedBaggage = createBaggageCache<DecodedBaggage>({
+  maxEntries: MAX_CACHED_BAGGAGE_ENTRIES,
+  maxTextLength: MAX_CACHED_BAGGAGE_LENGTH,
+});
+
+/** The inbound decoded-baggage cache: entries held, hits and misses since the process started. */
+export function inboundBaggageCacheStats(): { entries: number; hits: number; misses: number } {
+  return { entries: decodedBaggage.size, hits: cacheCounters.hits, misses: cacheCounters.misses };
 }
 
 function decodeMember<T>(value: string, schema: z.ZodType<T>, fromText: (s: string) => unknown): T | undefined {
@@ -84,49 +103,100 @@ function decodeMember<T>(value: string, schema: z.ZodType<T>, fromText: (s: stri
 
 const parseMetadataText = (s: string): unknown => parseJsonSafe(s, BAGGAGE_MAX_BYTES * 8);
 // Tags are not trimmed: a space inside a percent-encoded value is content (as in both SDKs).
-const splitTags = (s: string): string[] => s.split(",").filter((t) => t !== "");
+// Repeats are dropped here, once per decode, rather than by every run made from the result.
+const splitTags = (s: string): string[] => [...new Set(s.split(",").filter((t) => t !== ""))];
 const identity = (s: string): string => s;
 
-/** Reads a remote parent from headers; `undefined` when `langsmith-trace` is absent or invalid. */
-export function extractLangsmith(get: HeaderGetter): RemoteParent | undefined {
-  const trace = firstValue(get, TRACE_HEADER)?.trim();
-  if (!trace) return undefined;
-  const segments = parseDottedOrder(trace);
-  if (!segments) return undefined;
-  const last = segments[segments.length - 1];
-  const first = segments[0];
-  if (!last || !first) return undefined;
-  const parent: RemoteParent = {
-    id: last.id,
-    traceId: first.id,
-    parentRunId: segments[segments.length - 2]?.id,
-    dottedOrder: trace,
-    timeUs: last.timeUs,
-    metadata: {},
-    tags: [],
-    projectName: undefined,
-    foreignBaggage: [],
-  };
-  const baggage = listValue(get, BAGGAGE_HEADER);
-  if (baggage) readBaggage(baggage, parent);
-  return parent;
-}
-
-function readBaggage(header: string, parent: RemoteParent): void {
+/** Bad members are ignored one by one; of repeated good ones the last wins. */
+function decodeBaggage(header: string): DecodedBaggage {
+  let metadata: KVMap = {};
+  let tags: string[] = [];
+  let projectName: string | undefined;
+  const foreignBaggage: string[] = [];
   for (const member of parseBaggage(header)) {
     switch (member.key) {
       case METADATA_KEY:
-        parent.metadata = decodeMember(member.value, metadataSchema, parseMetadataText) ?? parent.metadata;
+        metadata = decodeMember(member.value, metadataSchema, parseMetadataText) ?? metadata;
         break;
       case TAGS_KEY:
-        parent.tags = decodeMember(member.value, tagsSchema, splitTags) ?? parent.tags;
+        tags = decodeMember(member.value, tagsSchema, splitTags) ?? tags;
         break;
       case PROJECT_KEY:
-        parent.projectName = decodeMember(member.value, projectSchema, identity) ?? parent.projectName;
+        projectName = decodeMember(member.value, projectSchema, identity) ?? projectName;
         break;
       default:
         // Other LangSmith members (replicas, addresses) may carry destinations: never relayed.
-        if (!member.key.startsWith("langsmith-")) parent.foreignBaggage.push(member.text);
+        if (!member.key.startsWith("langsmith-")) foreignBaggage.push(member.text);
     }
   }
+  return { metadata, tags, projectName, foreignBaggage };
+}
+
+function isFlat(metadata: Readonly<KVMap>): boolean {
+  for (const key in metadata) if (!isPrimitive(metadata[key])) return false;
+  return true;
+}
+
+/**
+ * Decoded baggage, from the cache when this text was seen before. Only flat metadata is cached:
+ * readers copy the metadata shallowly, so nested values would be shared between requests.
+ */
+function readBaggage(header: string): DecodedBaggage {
+  const cached = decodedBaggage.get(header);
+  if (cached !== undefined) {
+    cacheCounters.hits++;
+    return cached;
+  }
+  cacheCounters.misses++;
+  const decoded = decodeBaggage(header);
+  if (header.length <= MAX_CACHED_BAGGAGE_LENGTH && isFlat(decoded.metadata)) {
+    // The arrays are frozen; the metadata is not (copying a frozen object is three times slower),
+    // so readers must copy it, as `RemoteParentView` says.
+    Object.freeze(decoded.tags);
+    Object.freeze(decoded.foreignBaggage);
+    decodedBaggage.set(header, Object.freeze(decoded));
+  }
+  return decoded;
+}
+
+/**
+ * Reads a remote parent from headers; `undefined` when `langsmith-trace` is absent or invalid.
+ * The metadata and (frozen) arrays may be shared with other reads of the same baggage: copy
+ * before changing anything, as `extractLangsmith` and the RunTree constructor do.
+ */
+export function readLangsmith(get: HeaderGetter): RemoteParentView | undefined {
+  const trace = firstValue(get, TRACE_HEADER)?.trim();
+  if (!trace) return undefined;
+  const ends = parseDottedOrderEnds(trace);
+  if (!ends) return undefined;
+  const baggage = listValue(get, BAGGAGE_HEADER);
+  const decoded = baggage ? readBaggage(baggage) : NO_BAGGAGE;
+  return {
+    id: ends.id,
+    traceId: ends.rootId,
+    parentRunId: ends.parentId,
+    dottedOrder: trace,
+    timeUs: ends.timeUs,
+    metadata: decoded.metadata,
+    tags: decoded.tags,
+    projectName: decoded.projectName,
+    foreignBaggage: decoded.foreignBaggage,
+  };
+}
+
+/** Reads a remote parent from headers, with its own mutable metadata and arrays. */
+export function extractLangsmith(get: HeaderGetter): RemoteParent | undefined {
+  const view = readLangsmith(get);
+  if (!view) return undefined;
+  return {
+    id: view.id,
+    traceId: view.traceId,
+    parentRunId: view.parentRunId,
+    dottedOrder: view.dottedOrder,
+    timeUs: view.timeUs,
+    metadata: { ...view.metadata },
+    tags: [...view.tags],
+    projectName: view.projectName,
+    foreignBaggage: [...view.foreignBaggage],
+  };
 }

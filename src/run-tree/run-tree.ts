@@ -2,14 +2,20 @@
  * RunTree: one run of a trace, with LangSmith's fields and methods (SPEC §2, §3). It stands
  * above the header codec and the exporter, so `toHeaders`/`fromHeaders` and `postRun` call down.
  */
-import { getDefaultProjectName } from "../config/env.js";
-import { nextTimestampUs, peekNowUs } from "../core/clock.js";
-import { STAMP_LENGTH, formatIsoUs, formatSegment, parseStamp } from "../core/dotted-order.js";
-import { TracewireError } from "../core/errors.js";
+import { defaultProjectNameByEnv } from "../config/env.js";
+import { isWithinLeadOfNow, nextTimestampUs } from "../core/clock.js";
+import { SEGMENT_LENGTH, formatIsoUs, formatSegment, parseStamp } from "../core/dotted-order.js";
+import { getDefaultClient } from "../export/default-client.js";
 import { uuid7 } from "../core/ids.js";
-import type { KVMap, RunCreate, RunSink, RunUpdate } from "../core/types.js";
+import type { KVMap, RemoteParentView, RunCreate, RunSink, RunUpdate } from "../core/types.js";
+import type { Client } from "../export/client.js";
 import { type HeaderSetter, type HeadersInput, headerGetter } from "../propagation/carrier.js";
-import { type LangsmithHeaders, extractLangsmith, formatLangsmithHeaders } from "../propagation/langsmith-trace.js";
+import {
+  type BaggageMemo,
+  type LangsmithHeaders,
+  formatLangsmithBaggage,
+  readLangsmith,
+} from "../propagation/langsmith-trace.js";
 
 /** A remote parent stamped further ahead of our clock than this is refused, not obeyed. */
 const MAX_REMOTE_CLOCK_LEAD_US = 24 * 3600 * 1_000_000;
@@ -57,12 +63,70 @@ function toUs(time: number | string): number {
 
 /** Start of the last segment of a dotted order, in microseconds (0 when unreadable). */
 function lastStampUs(dottedOrder: string): number {
-  return parseStamp(dottedOrder, dottedOrder.length - 36 - STAMP_LENGTH) ?? 0;
+  return parseStamp(dottedOrder, dottedOrder.length - SEGMENT_LENGTH) ?? 0;
 }
 
+/** `a` then the members of `b` not in it, duplicates removed (SameValueZero, as a Set does). */
 function union(a: readonly string[], b: readonly string[] | undefined): string[] {
-  return b && b.length > 0 ? [...new Set([...a, ...b])] : [...a];
+  if (!b || b.length === 0) return [...a];
+  // Short arrays (the usual case) by index, without a Set or an iterator; anything else with both.
+  if (a.length + b.length > 16 || !Array.isArray(a) || !Array.isArray(b)) return [...new Set([...a, ...b])];
+  const out: string[] = [];
+  for (let i = 0; i < a.length; i++) if (!out.includes(a[i] as string)) out.push(a[i] as string);
+  for (let i = 0; i < b.length; i++) if (!out.includes(b[i] as string)) out.push(b[i] as string);
+  return out;
 }
+
+function hasProtoKey(value: unknown): boolean {
+  return value !== undefined && value !== null && Object.hasOwn(value, "__proto__");
+}
+
+/**
+ * `{ ...a, ...b, ...c }`, fast. Node 20 runs a spread that is not an object literal's first
+ * element through a slow runtime path (~300 ns each), while a lone `{ ...a }` is ~10 ns and
+ * `Object.assign` ~30 ns. The spread and `Object.assign` differ only on an own `__proto__` key,
+ * which `Object.assign` would turn into a prototype: rare, so such sources take the spread.
+ */
+function mergeData(a: unknown, b: unknown, c: unknown): KVMap {
+  if (b === undefined && c === undefined) return { ...(a as KVMap) };
+  if (a === undefined && c === undefined) return { ...(b as KVMap) };
+  if (hasProtoKey(a) || hasProtoKey(b) || hasProtoKey(c)) return { ...(a as KVMap), ...(b as KVMap), ...(c as KVMap) };
+  return Object.assign({}, a, b, c) as KVMap;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** `{ ...inheritArgs, <the remote parent's fields> }`, for the placeholder `fromHeaders` makes. */
+function placeholderConfig(remote: RemoteParentView, inheritArgs: RunTreeInheritArgs | undefined): RunTreeConfig {
+  const fields: RunTreeConfig = {
+    name: inheritArgs?.name ?? "parent",
+    id: remote.id,
+    trace_id: remote.traceId,
+    parent_run_id: remote.parentRunId,
+    dotted_order: remote.dottedOrder,
+    project_name: remote.projectName ?? inheritArgs?.project_name,
+    // Subtree tags travel in the handoff: none from inheritArgs.
+    [SUBTREE_TAGS]: undefined,
+    tracingEnabled: inheritArgs?.tracingEnabled ?? true,
+  };
+  // Not a literal with properties after a spread: Node 20 takes a slow path for those.
+  return inheritArgs === undefined ? fields : Object.assign({ ...inheritArgs } as RunTreeConfig, fields);
+}
+
+/**
+ * What `createChild` and `fromHeaders` hand the constructor beside the user's config, so neither
+ * copies the config to add to it. Set just before `new RunTree(config)`; the constructor takes
+ * and clears it in its first statements, before anything could construct another run.
+ */
+const handoff: {
+  parent: RunTree | undefined;
+  /** Metadata under the config's own (the parent's, or the remote parent's). */
+  metadata: Readonly<KVMap> | undefined;
+  /** Subtree tags free of duplicates and never mutated, taken as they are (no copy). */
+  subtreeTags: readonly string[] | undefined;
+  /** The start, already parsed from `config.dotted_order`. */
+  startUs: number;
+} = { parent: undefined, metadata: undefined, subtreeTags: undefined, startUs: 0 };
 
 export class RunTree {
   id: string;
@@ -93,25 +157,44 @@ export class RunTree {
   /** A parent read from headers: it stands for a run of another process and is never exported. */
   #isPlaceholder = false;
   /** Tags of this run and all below it: from baggage (SPEC §2) or a tracingContext scope. */
-  #subtreeTags: readonly string[] = [];
-  #foreignBaggage: readonly string[] = [];
+  #subtreeTags: readonly string[] = NONE;
+  #foreignBaggage: readonly string[] = NONE;
+  /** The last baggage `toHeaders` made, reused while its content is unchanged (checked each call). */
+  #baggageMemo: BaggageMemo | undefined = undefined;
   #posted = false;
 
   constructor(config: RunTreeConfig) {
-    const parent = config.parent_run;
+    const handedParent = handoff.parent;
+    const inheritedMetadata = handoff.metadata;
+    const handedTags = handoff.subtreeTags;
+    const remoteStartUs = handoff.startUs;
+    handoff.parent = undefined;
+    handoff.metadata = undefined;
+    handoff.subtreeTags = undefined;
+    handoff.startUs = 0;
+    const parent = handedParent ?? config.parent_run;
+
     this.id = config.id ?? uuid7();
     this.name = config.name;
     this.run_type = config.run_type ?? "chain";
     this.parent_run = parent;
     this.parent_run_id = config.parent_run_id ?? parent?.id;
     this.trace_id = config.trace_id ?? parent?.trace_id ?? this.id;
-    this.project_name = config.project_name ?? parent?.project_name ?? getDefaultProjectName();
+    this.project_name = config.project_name ?? parent?.project_name ?? defaultProjectNameByEnv();
     this.client = config.client ?? parent?.client;
     this.tracingEnabled = config.tracingEnabled ?? parent?.tracingEnabled;
     this.inputs = config.inputs ?? {};
     this.outputs = config.outputs;
     this.error = config.error;
-    this.extra = { ...config.extra, metadata: { ...config.metadata, ...(config.extra?.metadata as KVMap) } };
+    // Own keys win over inherited ones, and `extra.metadata` over `metadata`, as in LangSmith.
+    const extra = config.extra;
+    const metadata = mergeData(inheritedMetadata, config.metadata, extra?.metadata);
+    if (extra === undefined) {
+      this.extra = { metadata };
+    } else {
+      this.extra = { ...extra };
+      this.extra.metadata = metadata;
+    }
     this.events = config.events ?? [];
     this.serialized = config.serialized;
     this.reference_example_id = config.reference_example_id;
@@ -119,16 +202,20 @@ export class RunTree {
     if (parent && #subtreeTags in parent) {
       this.#subtreeTags = parent.#subtreeTags;
       this.#foreignBaggage = parent.#foreignBaggage;
+      this.#baggageMemo = parent.#baggageMemo;
     }
-    const subtreeTags = config[SUBTREE_TAGS];
-    if (subtreeTags && subtreeTags.length > 0) this.#subtreeTags = union(this.#subtreeTags, subtreeTags);
+    const subtreeTags = handedTags ?? config[SUBTREE_TAGS];
+    if (subtreeTags && subtreeTags.length > 0) {
+      const reusable = subtreeTags === handedTags && this.#subtreeTags.length === 0;
+      this.#subtreeTags = reusable ? subtreeTags : union(this.#subtreeTags, subtreeTags);
+    }
     this.tags = union(this.#subtreeTags, config.tags);
 
     // A parent from another copy of tracewire (or from langsmith) has no #startUs: read its stamp.
     const parentUs = !parent ? 0 : #startUs in parent ? parent.#startUs : lastStampUs((parent as RunTree).dotted_order);
     if (config.dotted_order) {
       this.dotted_order = config.dotted_order;
-      this.#startUs = lastStampUs(config.dotted_order) || toUs(config.start_time ?? Date.now());
+      this.#startUs = remoteStartUs || lastStampUs(config.dotted_order) || toUs(config.start_time ?? Date.now());
     } else {
       let us = config.start_time === undefined ? nextTimestampUs(parentUs) : toUs(config.start_time);
       if (us <= parentUs) us = parentUs + 1;
@@ -146,19 +233,18 @@ export class RunTree {
   }
 
   set metadata(metadata: KVMap) {
-    this.extra = { ...this.extra, metadata: { ...this.metadata, ...metadata } };
+    // A new `extra`, not an update in place: a create already handed to the exporter keeps its own.
+    const extra = { ...this.extra };
+    extra.metadata = mergeData(this.metadata, metadata, undefined);
+    this.extra = extra;
   }
 
   /** A child run: inherits trace, project, client, tracing flag and metadata (its own keys win). */
   createChild(config: RunTreeConfig): RunTree {
-    const child = new RunTree({
-      ...config,
-      parent_run: this,
-      project_name: config.project_name ?? this.project_name,
-      client: config.client ?? this.client,
-      tracingEnabled: config.tracingEnabled ?? this.tracingEnabled,
-      metadata: { ...this.metadata, ...config.metadata },
-    });
+    const metadata = this.metadata;
+    handoff.parent = this;
+    handoff.metadata = metadata;
+    const child = new RunTree(config);
     // A posted run is no longer assembled in memory: holding children would leak on servers.
     if (!this.#posted) this.child_runs.push(child);
     return child;
@@ -178,10 +264,15 @@ export class RunTree {
     this.events.push(typeof event === "string" ? { name: "event", time, message: event } : { time, ...event });
   }
 
+  /** Where this run goes: its client, else the process's default client (configured from env). */
   #sink(): RunSink | undefined {
     if (this.#isPlaceholder || this.tracingEnabled === false) return undefined;
-    if (this.client) return this.client;
-    throw new TracewireError("TW_NO_CLIENT", `Run "${this.name}" has no client to send it to: pass \`client\`.`);
+    return this.client ?? getDefaultClient();
+  }
+
+  /** The client runs without one go to (LangSmith's `RunTree.getSharedClient()`). */
+  static getSharedClient(): Client {
+    return getDefaultClient();
   }
 
   /** Sends the run's creation. With `excludeChildRuns = false` its children follow. */
@@ -241,13 +332,15 @@ export class RunTree {
 
   /** `langsmith-trace` and `baggage` for this run; also set on `headers` when given. */
   toHeaders(headers?: HeaderSetter): LangsmithHeaders {
-    const result = formatLangsmithHeaders({
-      dottedOrder: this.dotted_order,
-      metadata: this.metadata,
-      tags: this.tags,
-      projectName: this.project_name,
-      foreignBaggage: this.#foreignBaggage,
-    });
+    const memo = formatLangsmithBaggage(
+      this.#baggageMemo,
+      this.metadata,
+      this.tags,
+      this.project_name,
+      this.#foreignBaggage,
+    );
+    this.#baggageMemo = memo;
+    const result: LangsmithHeaders = { "langsmith-trace": this.dotted_order, baggage: memo.header };
     if (headers) {
       headers.set("langsmith-trace", result["langsmith-trace"]);
       headers.set("baggage", result.baggage);
@@ -261,21 +354,16 @@ export class RunTree {
    */
   static fromHeaders(headers: HeadersInput | unknown, inheritArgs?: RunTreeInheritArgs): RunTree | undefined {
     try {
-      const remote = extractLangsmith(headerGetter(headers));
-      if (!remote || remote.timeUs > peekNowUs() + MAX_REMOTE_CLOCK_LEAD_US) return undefined;
-      const tags = union(remote.tags, inheritArgs?.tags);
-      const run = new RunTree({
-        ...inheritArgs,
-        name: inheritArgs?.name ?? "parent",
-        id: remote.id,
-        trace_id: remote.traceId,
-        parent_run_id: remote.parentRunId,
-        dotted_order: remote.dottedOrder,
-        project_name: remote.projectName ?? inheritArgs?.project_name,
-        metadata: { ...remote.metadata, ...inheritArgs?.metadata },
-        [SUBTREE_TAGS]: tags,
-        tracingEnabled: inheritArgs?.tracingEnabled ?? true,
-      });
+      const remote = readLangsmith(headerGetter(headers));
+      if (!remote || !isWithinLeadOfNow(remote.timeUs, MAX_REMOTE_CLOCK_LEAD_US)) return undefined;
+      const config = placeholderConfig(remote, inheritArgs);
+      const localTags = inheritArgs?.tags;
+      const subtreeTags = localTags && localTags.length > 0 ? union(remote.tags, localTags) : remote.tags;
+      // Remote metadata first, explicit inheritArgs.metadata over it; the start is already parsed.
+      handoff.metadata = remote.metadata;
+      handoff.subtreeTags = subtreeTags;
+      handoff.startUs = remote.timeUs;
+      const run = new RunTree(config);
       run.#isPlaceholder = true;
       run.#foreignBaggage = remote.foreignBaggage;
       return run;
