@@ -4,6 +4,7 @@
  * once — and hands them to the batching exporter.
  */
 import { type ClientOptions, type HidePolicy, type ResolvedClientOptions, resolveClientOptions } from "../config/options.js";
+import { SETTLED } from "../core/settled.js";
 import type { KVMap, RunCreate, RunSink, RunUpdate } from "../core/types.js";
 import { registerExitFlush } from "./exit-flush.js";
 import { BatchExporter, type ExporterStats } from "./exporter.js";
@@ -20,10 +21,12 @@ export interface ClientStats extends ExporterStats {
   sampledOutRuns: number;
 }
 
-const DONE: Promise<void> = Promise.resolve();
+// Runs are queued synchronously and never reject: the shared settled promise says so.
+const DONE: Promise<void> = SETTLED;
 const VERSION = "0.1.0";
 
-function hide(policy: HidePolicy, payload: KVMap | undefined): KVMap | undefined {
+/** A payload as the hide policy lets it out: as is, `{}`, or redacted (a failing redactor hides it all). */
+export function hide(policy: HidePolicy, payload: KVMap | undefined): KVMap | undefined {
   if (payload === undefined || policy === false) return payload;
   if (policy === true) return {};
   try {

@@ -7,6 +7,7 @@ import { isWithinLeadOfNow, nextTimestampUs } from "../core/clock.js";
 import { SEGMENT_LENGTH, formatIsoUs, formatSegment, parseStamp } from "../core/dotted-order.js";
 import { getDefaultClient } from "../export/default-client.js";
 import { uuid7 } from "../core/ids.js";
+import { SETTLED } from "../core/settled.js";
 import type { KVMap, RemoteParentView, RunCreate, RunSink, RunUpdate } from "../core/types.js";
 import type { Client } from "../export/client.js";
 import { type HeaderSetter, type HeadersInput, headerGetter } from "../propagation/carrier.js";
@@ -275,36 +276,53 @@ export class RunTree {
     return getDefaultClient();
   }
 
-  /** Sends the run's creation. With `excludeChildRuns = false` its children follow. */
-  async postRun(excludeChildRuns = true): Promise<void> {
-    const sink = this.#sink();
-    if (sink) await sink.createRun(this.toJSON());
-    const children = this.child_runs;
-    this.#posted = true;
-    this.child_runs = [];
-    if (!excludeChildRuns) for (const child of children) await child.postRun(false);
+  /**
+   * Sends the run's creation. With `excludeChildRuns = false` its children follow. Not an async
+   * function: it returns the client's own promise (one allocation fewer per traced call).
+   */
+  postRun(excludeChildRuns = true): Promise<void> {
+    try {
+      const sink = this.#sink();
+      const sent = sink?.createRun(this.toJSON()) ?? SETTLED;
+      const children = this.child_runs;
+      this.#posted = true;
+      if (children.length === 0) return sent;
+      this.child_runs = [];
+      if (excludeChildRuns) return sent;
+      return (async () => {
+        await sent;
+        for (const child of children) await child.postRun(false);
+      })();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Sends the run's completion. */
-  async patchRun(): Promise<void> {
-    const sink = this.#sink();
-    if (!sink) return;
-    const update: RunUpdate = {
-      id: this.id,
-      trace_id: this.trace_id,
-      dotted_order: this.dotted_order,
-      parent_run_id: this.parent_run_id,
-      session_name: this.project_name,
-      end_time: this.end_time ?? formatIsoUs(nextTimestampUs(this.#startUs)),
-      outputs: this.outputs,
-      error: this.error,
-      extra: this.extra,
-      tags: this.tags,
-      events: this.events,
-      reference_example_id: this.reference_example_id,
-    };
-    await sink.updateRun(this.id, update);
-    this.child_runs = [];
+  patchRun(): Promise<void> {
+    try {
+      const sink = this.#sink();
+      if (!sink) return SETTLED;
+      const update: RunUpdate = {
+        id: this.id,
+        trace_id: this.trace_id,
+        dotted_order: this.dotted_order,
+        parent_run_id: this.parent_run_id,
+        session_name: this.project_name,
+        end_time: this.end_time ?? formatIsoUs(nextTimestampUs(this.#startUs)),
+        outputs: this.outputs,
+        error: this.error,
+        extra: this.extra,
+        tags: this.tags,
+        events: this.events,
+        reference_example_id: this.reference_example_id,
+      };
+      const sent = sink.updateRun(this.id, update) ?? SETTLED;
+      if (this.child_runs.length > 0) this.child_runs = [];
+      return sent;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The run as LangSmith's `RunCreate` (no parent or child references). */

@@ -8,6 +8,7 @@ import { isTracingEnabledByEnv } from "../config/env.js";
 import type { KVMap } from "../core/types.js";
 import { type ParentInput, resolveParent } from "../context/tracing-context.js";
 import { type ContextFrame, TracingScope, contextStorage, isTracingScope } from "../context/store.js";
+import { SETTLED } from "../core/settled.js";
 import { RunTree, type RunTreeConfig, SUBTREE_TAGS, isRunTree } from "../run-tree/run-tree.js";
 import { applyHook, errorText, inputsOf, isPromiseLike, outputsOf } from "./io.js";
 import {
@@ -79,6 +80,122 @@ function takeRuntimeConfig(args: unknown[], path: [number] | [number, string] | 
   return extracted as KVMap | undefined;
 }
 
+/** What a wrapper does when one of its runs ends; fixed per `traceable()` call. */
+interface EndHooks {
+  aggregator: ((chunks: unknown[]) => unknown) | undefined;
+  processOutputs: ((outputs: Readonly<KVMap>) => KVMap | Promise<KVMap>) | undefined;
+  on_end: ((run: RunTree) => void) | undefined;
+}
+
+function handOver(sent: Promise<void>): void {
+  // The shared settled promise means "queued, cannot fail": no handler to allocate.
+  if (sent !== SETTLED) sent.then(undefined, reportExportFailure);
+}
+
+function safeAggregate(aggregator: (chunks: unknown[]) => unknown, chunks: unknown): unknown {
+  try {
+    return aggregator(chunks as unknown[]);
+  } catch {
+    return chunks;
+  }
+}
+
+function closeRun(run: RunTree, hooks: EndHooks, outputs: KVMap | undefined, error: string | undefined): void {
+  run.end(outputs, error);
+  hooks.on_end?.(run);
+  handOver(run.patchRun());
+}
+
+/** Ends `run` with a result (or an error); streams pass their chunks. */
+function endRun(run: RunTree, hooks: EndHooks, value: unknown, error: string | undefined, isStream: boolean): void {
+  const recorded = isStream && hooks.aggregator && error === undefined ? safeAggregate(hooks.aggregator, value) : value;
+  if (error !== undefined) return closeRun(run, hooks, isStream ? outputsOf(recorded) : undefined, error);
+  const processed = applyHook(hooks.processOutputs, outputsOf(recorded), "outputs");
+  if (isPromiseLike(processed)) void processed.then((out) => closeRun(run, hooks, out as KVMap, undefined));
+  else closeRun(run, hooks, processed, undefined);
+}
+
+/** A run's stream steps, chunks and end, for the stream wrappers in settle.ts. */
+class StreamCall implements StreamTrace {
+  constructor(
+    private readonly run: RunTree,
+    private readonly hooks: EndHooks,
+  ) {}
+
+  within<T>(step: () => T): T {
+    return contextStorage.run(this.run, step);
+  }
+
+  onChunk(chunk: unknown): void {
+    if (this.run.run_type === "llm") this.run.addEvent({ name: "new_token", kwargs: { token: chunk } });
+  }
+
+  finish(chunks: unknown[], error: string | undefined): void {
+    endRun(this.run, this.hooks, chunks, error, true);
+  }
+}
+
+function isStreamResult(value: unknown): boolean {
+  return isReadableStream(value) || isAsyncIterable(value) || isGenerator(value);
+}
+
+function settleStream(value: unknown, run: RunTree, hooks: EndHooks): unknown {
+  const trace = new StreamCall(run, hooks);
+  if (isReadableStream(value)) return traceReadableStream(value, trace);
+  if (isAsyncIterable(value)) return traceAsyncIterable(value, trace);
+  return traceGenerator(value as Generator<unknown>, trace);
+}
+
+/** The traced call's result: the same settled shape LangSmith gives, the run ended when it settles. */
+function settle(result: unknown, run: RunTree, hooks: EndHooks): unknown {
+  if (!(result instanceof Promise)) {
+    if (isStreamResult(result)) {
+      const traced = settleStream(result, run, hooks);
+      return isGenerator(result) ? Promise.resolve(traced) : traced;
+    }
+    if (!isPromiseLike(result)) {
+      endRun(run, hooks, result, undefined, false);
+      return Promise.resolve(result);
+    }
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      // An async function that returns a stream: the run lasts as long as the stream.
+      if (typeof value === "object" && value !== null && isStreamResult(value)) return settleStream(value, run, hooks);
+      endRun(run, hooks, value, undefined, false);
+      return value;
+    },
+    (error: unknown) => {
+      endRun(run, hooks, undefined, errorText(error), false);
+      throw error;
+    },
+  );
+}
+
+/** Untraced calls keep the traced shape: a promise for plain values, streams as they are. */
+function settleUntraced(result: unknown): unknown {
+  if (result instanceof Promise || isPromiseLike(result) || isAsyncIterable(result) || isReadableStream(result)) return result;
+  return Promise.resolve(result);
+}
+
+function callUntraced(fn: AnyFunction, self: unknown, args: unknown[], disable: boolean): unknown {
+  try {
+    // Inside a traced parent, an explicit `tracingEnabled: false` switches its subtree off too.
+    return settleUntraced(disable ? contextStorage.run(DISABLED, apply, fn, self, args) : fn.apply(self, args));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function apply(fn: AnyFunction, self: unknown, args: unknown[]): unknown {
+  return fn.apply(self, args);
+}
+
+function mergeMetadata(...sources: (KVMap | undefined)[]): KVMap | undefined {
+  const present = sources.filter((m): m is KVMap => m !== undefined);
+  return present.length <= 1 ? present[0] : Object.assign({}, ...present);
+}
+
 /**
  * Wraps `fn` so each call is recorded as a run.
  * @example
@@ -89,8 +206,8 @@ export function traceable<Func extends AnyFunction>(
   config: TraceableConfig<Func> = {},
 ): TraceableFunction<Func> {
   const name = config.name ?? (fn.name || "<lambda>");
-  const { parent: configParent, aggregator, argsConfigPath, on_start, on_end, getInvocationParams } = config;
-  const { processInputs, processOutputs, tracingEnabled, ...runConfig } = config;
+  const { parent: configParent, argsConfigPath, on_start, getInvocationParams, processInputs, tracingEnabled } = config;
+  const hooks: EndHooks = { aggregator: config.aggregator, processOutputs: config.processOutputs, on_end: config.on_end };
 
   function traced(this: unknown, ...callArgs: unknown[]): unknown {
     let args = callArgs;
@@ -105,127 +222,72 @@ export function traceable<Func extends AnyFunction>(
       parent = resolveParent(configParent);
     } else {
       const frame: ContextFrame | undefined = contextStorage.getStore();
-      if (isTracingScope(frame)) {
+      if (frame === undefined) parent = undefined;
+      else if (isTracingScope(frame)) {
         scope = frame;
         parent = frame.parent;
-      } else if (isRunTree(frame)) {
-        parent = frame;
-      }
+      } else if (isRunTree(frame)) parent = frame;
     }
     const enabled = tracingEnabled ?? scope?.enabled ?? parent?.tracingEnabled ?? isTracingEnabledByEnv();
-    if (!enabled) {
-      // Inside a traced parent, an explicit `tracingEnabled: false` switches its subtree off too.
-      if (tracingEnabled === false && parent) return settleUntraced(() => contextStorage.run(DISABLED, () => fn.apply(this, args)));
-      return settleUntraced(() => fn.apply(this, args));
-    }
+    if (!enabled) return callUntraced(fn, this, args, tracingEnabled === false && !!parent);
 
-    const runtime = takeRuntimeConfig(args, argsConfigPath);
+    // One object literal of fixed shape: no spreads on the hot path (Node 20 makes those slow).
     const childConfig: RunTreeConfig = {
-      ...runConfig,
-      ...runtime,
-      name: (runtime?.name as string | undefined) ?? name,
+      name,
+      run_type: config.run_type,
+      project_name: config.project_name ?? scope?.projectName,
+      client: config.client ?? scope?.client,
       tracingEnabled: true,
-      project_name: (runtime?.project_name as string | undefined) ?? config.project_name ?? scope?.projectName,
-      client: config.client ?? scope?.client ?? parent?.client,
-      metadata: { ...scope?.metadata, ...config.metadata, ...(runtime?.metadata as KVMap | undefined) },
-      tags: runtime?.tags ? [...new Set([...(config.tags ?? []), ...(runtime.tags as string[])])] : config.tags,
-      on_end: undefined,
+      metadata: scope?.metadata ? mergeMetadata(scope.metadata, config.metadata) : config.metadata,
+      tags: config.tags,
+      extra: config.extra,
+      serialized: config.serialized,
+      reference_example_id: config.reference_example_id,
     };
+    const runtime = takeRuntimeConfig(args, argsConfigPath);
+    if (runtime) {
+      Object.assign(childConfig, runtime, {
+        name: (runtime.name as string | undefined) ?? name,
+        tracingEnabled: true,
+        metadata: mergeMetadata(childConfig.metadata, runtime.metadata as KVMap | undefined),
+        tags: runtime.tags ? [...new Set([...(config.tags ?? []), ...(runtime.tags as string[])])] : config.tags,
+        project_name: (runtime.project_name as string | undefined) ?? childConfig.project_name,
+        on_end: undefined,
+      });
+    }
     if (scope?.tags) childConfig[SUBTREE_TAGS] = scope.tags;
     const run = parent ? parent.createChild(childConfig) : new RunTree(childConfig);
-    const invocation = getInvocationParams?.(...(args as Parameters<Func>));
-    if (invocation) run.metadata = { ...invocation, ...run.metadata };
+    if (getInvocationParams) {
+      const invocation = getInvocationParams(...(args as Parameters<Func>));
+      if (invocation) run.metadata = Object.assign({}, invocation, run.metadata);
+    }
 
     const inputs = applyHook(processInputs, inputsOf(args), "inputs");
     if (isPromiseLike(inputs)) {
       void inputs.then((resolved) => {
         run.inputs = resolved as KVMap;
-        run.postRun().catch(reportExportFailure);
+        handOver(run.postRun());
       });
     } else {
       run.inputs = inputs;
-      run.postRun().catch(reportExportFailure);
+      handOver(run.postRun());
     }
     on_start?.(run);
 
-    const finish = (outputs: unknown, error: string | undefined, isStream = false): void => {
-      const recorded = isStream && aggregator && error === undefined ? safeAggregate(aggregator, outputs) : outputs;
-      const processed = error === undefined ? applyHook(processOutputs, outputsOf(recorded), "outputs") : undefined;
-      const end = (out: KVMap | undefined): void => {
-        run.end(out, error);
-        on_end?.(run);
-        run.patchRun().catch(reportExportFailure);
-      };
-      if (isPromiseLike(processed)) void processed.then((out) => end(out as KVMap));
-      else end(error === undefined ? processed : isStream ? outputsOf(recorded) : undefined);
-    };
-    const stream: StreamTrace = {
-      within: (step) => contextStorage.run(run, step),
-      onChunk: (chunk) => {
-        if (run.run_type === "llm") run.addEvent({ name: "new_token", kwargs: { token: chunk } });
-      },
-      finish: (chunks, error) => finish(chunks, error, true),
-    };
-
     let result: unknown;
     try {
-      const self = this;
       result = explicitParent
-        ? contextStorage.run(run, () => fn.call(self, run, ...args))
-        : contextStorage.run(run, () => fn.apply(self, args));
+        ? contextStorage.run(run, apply, fn, this, [run, ...args])
+        : contextStorage.run(run, apply, fn, this, args);
     } catch (error) {
-      finish(undefined, errorText(error));
+      endRun(run, hooks, undefined, errorText(error), false);
       return Promise.reject(error);
     }
-    return settle(result, finish, stream);
+    return settle(result, run, hooks);
   }
 
   Object.assign(traced, fn);
   Object.defineProperty(traced, TRACEABLE_KEY, { value: config });
   Object.defineProperty(traced, "name", { value: name });
   return traced as unknown as TraceableFunction<Func>;
-}
-
-function safeAggregate(aggregator: (chunks: unknown[]) => unknown, chunks: unknown): unknown {
-  try {
-    return aggregator(chunks as unknown[]);
-  } catch {
-    return chunks;
-  }
-}
-
-type Finish = (outputs: unknown, error: string | undefined, isStream?: boolean) => void;
-
-function settle(result: unknown, finish: Finish, stream: StreamTrace): unknown {
-  if (isReadableStream(result)) return traceReadableStream(result, stream);
-  if (isAsyncIterable(result)) return traceAsyncIterable(result, stream);
-  if (isGenerator(result)) return Promise.resolve(traceGenerator(result, stream));
-  if (!isPromiseLike(result)) {
-    finish(result, undefined);
-    return Promise.resolve(result);
-  }
-  return Promise.resolve(result).then(
-    (value) => {
-      // An async function that returns a stream: the run lasts as long as the stream.
-      if (isReadableStream(value) || isAsyncIterable(value) || isGenerator(value)) return settle(value, finish, stream);
-      finish(value, undefined);
-      return value;
-    },
-    (error: unknown) => {
-      finish(undefined, errorText(error));
-      throw error;
-    },
-  );
-}
-
-/** Untraced calls keep the traced shape: a promise for plain values, streams as they are. */
-function settleUntraced(call: () => unknown): unknown {
-  let result: unknown;
-  try {
-    result = call();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  if (isPromiseLike(result) || isAsyncIterable(result) || isReadableStream(result)) return result;
-  return Promise.resolve(result);
 }
