@@ -17,12 +17,19 @@ export interface RunRecord {
   bytes: number;
 }
 
-const MAIN_OVERHEAD_BYTES = 256;
+const MAIN_OVERHEAD_BYTES = 1024;
+const PART_OVERHEAD_BYTES = 128;
 
+/**
+ * Bytes a queued run holds: its serialized parts plus a fixed allowance for the small fields and
+ * the objects around them (ids, times and names are short and bounded).
+ */
 export function estimateBytes(main: KVMap, parts: RunRecord["parts"]): number {
-  let bytes = MAIN_OVERHEAD_BYTES;
-  for (const value of Object.values(main)) if (typeof value === "string") bytes += value.length;
-  for (const part of Object.values(parts)) bytes += (part as string).length + 128;
+  let bytes = MAIN_OVERHEAD_BYTES + (typeof main.name === "string" ? main.name.length : 0);
+  for (const field of PAYLOAD_FIELDS) {
+    const part = parts[field];
+    if (part !== undefined) bytes += part.length + PART_OVERHEAD_BYTES;
+  }
   return bytes;
 }
 

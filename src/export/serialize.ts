@@ -73,7 +73,47 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
     }
   }
 
+  /**
+   * True when plain `JSON.stringify` gives the same text as the safe path: no BigInt, Map, Set,
+   * Error, over-long string, cycle or deep nesting. Checking first and then stringifying without
+   * a replacer is ~3x faster than a replacer for the small payloads most runs carry.
+   */
+  function isPlain(value: unknown, depth: number, ancestors: object[]): boolean {
+    switch (typeof value) {
+      case "string":
+        return value.length <= maxStringLength;
+      case "bigint":
+        return false;
+      case "object": {
+        if (value === null) return true;
+        if (depth >= MAX_DEPTH || value instanceof Map || value instanceof Set || value instanceof Error) return false;
+        if (ancestors.includes(value)) return false;
+        if (typeof (value as { toJSON?: unknown }).toJSON === "function") return !(value instanceof Object) || value instanceof Date;
+        ancestors.push(value);
+        let plain = true;
+        if (Array.isArray(value)) {
+          for (let i = 0; plain && i < value.length; i++) plain = isPlain(value[i], depth + 1, ancestors);
+        } else {
+          for (const key in value) {
+            if (!Object.hasOwn(value, key)) continue;
+            plain = isPlain((value as Record<string, unknown>)[key], depth + 1, ancestors);
+            if (!plain) break;
+          }
+        }
+        ancestors.pop();
+        return plain;
+      }
+      default:
+        return true;
+    }
+  }
+
   return (value: unknown): string => {
+    try {
+      if (isPlain(value, 0, [])) return JSON.stringify(value) ?? "null";
+    } catch {
+      // A getter that throws: the safe path below copes.
+    }
     truncated = 0;
     const json = attempt(value);
     stats.truncatedValues += truncated;
