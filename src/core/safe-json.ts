@@ -1,11 +1,12 @@
 /**
- * JSON.parse for untrusted text: bounded in size, never throws, and keys that could reach a
- * prototype when the result is later merged (`__proto__`, `constructor`, `prototype`) are dropped.
+ * JSON.parse for untrusted text: bounded in size, never throws, and the keys through which a
+ * later merge could reach a prototype (`__proto__`, `constructor`) are dropped at every depth
+ * (SPEC §3). A key named `prototype` is ordinary data once `constructor` cannot lead to it.
  */
-const DANGEROUS_KEY = /"(?:__proto__|constructor|prototype)"/;
+const DANGEROUS_KEY = /"(?:__proto__|constructor)"/;
 
 function withoutDangerousKeys(key: string, value: unknown): unknown {
-  return key === "__proto__" || key === "constructor" || key === "prototype" ? undefined : value;
+  return key === "__proto__" || key === "constructor" ? undefined : value;
 }
 
 /** Whether `text` may hold a dangerous key. A backslash may spell one in escapes (`"\u005f_proto__"`). */

@@ -125,18 +125,22 @@ describe("fromHeaders fuzz", () => {
     expect(parsed).toBeGreaterThan(RUNS / 20);
   });
 
+  /** What safe parsing keeps of a JSON value: `__proto__` and `constructor` keys dropped at any depth. */
+  const inert = (value: unknown): unknown =>
+    JSON.parse(JSON.stringify(value), (key, v: unknown) => (key === "__proto__" || key === "constructor" ? undefined : v));
+
   it("round-trips any metadata, tags and project that fit the limits", () => {
     const tag = fc.string({ minLength: 1, maxLength: 20 }).filter((t) => !t.includes(","));
     fc.assert(
       fc.property(
-        fc.dictionary(fc.string({ maxLength: 10 }).filter((k) => !["__proto__", "constructor", "prototype"].includes(k)), fc.jsonValue(), { maxKeys: 8 }),
+        fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue(), { maxKeys: 8 }),
         fc.uniqueArray(tag, { maxLength: 5 }),
         fc.string({ minLength: 1, maxLength: 40 }),
         (metadata, tags, project) => {
           const root = new RunTree({ name: "r", metadata, tags, project_name: project });
           const parent = RunTree.fromHeaders(root.toHeaders());
           expect(parent?.id).toBe(root.id);
-          expect(parent?.metadata).toEqual(JSON.parse(JSON.stringify(metadata)));
+          expect(parent?.metadata).toEqual(inert(metadata));
           expect(parent?.tags).toEqual(tags);
           expect(parent?.project_name).toBe(project);
         },
