@@ -11,6 +11,7 @@ export default defineConfig([
       client: "src/entries/client.ts",
       middleware: "src/entries/middleware.ts",
       fetch: "src/entries/fetch.ts",
+      otel: "src/entries/otel.ts",
       "singletons/traceable": "src/entries/singletons/traceable.ts",
     },
     format: ["esm", "cjs"],

@@ -151,7 +151,7 @@ function envNumber(value: string | undefined): number | string | undefined {
 }
 
 /** A URL as it may appear in an error: without its user info (`https://user:token@host`). */
-function redactUrl(value: unknown): unknown {
+export function redactUrl(value: unknown): unknown {
   return typeof value === "string" ? value.replace(/\/\/[^/?#]*@/, "//[redacted]@") : value;
 }
 

@@ -1,11 +1,12 @@
 /**
  * The batching exporter (SPEC §5): runs wait in a byte-bounded queue and leave in batches when a
  * batch is full or after a short unref'd delay; at most N batches are in flight (p-queue).
- * Nothing is lost silently: each drop is counted by reason and reported to `onDrop`.
+ * Nothing is lost silently: each drop is counted by reason and reported to `onDrop`. What a
+ * batch looks like on the wire is the encoder's business (LangSmith's by default, or OTLP).
  */
 import PQueue from "p-queue";
 import type { DropReason, ResolvedClientOptions } from "../config/options.js";
-import { type Body, batchJsonBody, multipartBody } from "./payload.js";
+import { type BatchEncoder, createLangsmithEncoder } from "./encoder.js";
 import { RunQueue } from "./queue.js";
 import type { RunRecord } from "./records.js";
 import { type RetryingSender, createRetryingSender } from "./retry.js";
@@ -28,11 +29,7 @@ export interface ExporterStats {
   dropped: Record<DropReason, number>;
 }
 
-interface BackendInfo {
-  gzip: boolean;
-}
-
-const encoder = new TextEncoder();
+const utf8 = new TextEncoder();
 
 async function gzip(data: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   const zlib = await import("node:zlib");
@@ -43,6 +40,7 @@ export class BatchExporter {
   readonly #options: ResolvedClientOptions;
   readonly #headers: Record<string, string>;
   readonly #transport: () => Promise<Transport>;
+  readonly #encoder: BatchEncoder;
   readonly #sender: RetryingSender;
   readonly #queue = new RunQueue();
   readonly #inFlight: PQueue;
@@ -56,15 +54,19 @@ export class BatchExporter {
    */
   readonly #abortable = new Set<AbortController>();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #useMultipart = true;
-  #info: Promise<BackendInfo> | undefined;
   readonly #counts = { sentRuns: 0, requests: 0, bytesSent: 0, spilledRuns: 0 };
   readonly #dropped: Record<DropReason, number> = { queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0 };
 
-  constructor(options: ResolvedClientOptions, headers: Record<string, string>, transport: () => Promise<Transport>) {
+  constructor(
+    options: ResolvedClientOptions,
+    headers: Record<string, string>,
+    transport: () => Promise<Transport>,
+    encoder: BatchEncoder = createLangsmithEncoder(),
+  ) {
     this.#options = options;
     this.#headers = headers;
     this.#transport = transport;
+    this.#encoder = encoder;
     this.#inFlight = new PQueue({ concurrency: options.maxInFlightBatches });
     this.#sender = createRetryingSender(transport, {
       deadlineMs: options.retryDeadlineMs,
@@ -127,39 +129,24 @@ export class BatchExporter {
     }
   }
 
-  #backendInfo(signal: AbortSignal): Promise<BackendInfo> {
-    this.#info ??= (async () => {
-      try {
-        const response = await (await this.#transport()).send({ method: "GET", path: "/info", headers: this.#headers, signal }, 5_000);
-        if (response.status !== 200) return { gzip: false };
-        const info = JSON.parse(response.text) as { instance_flags?: { gzip_body_enabled?: boolean } };
-        return { gzip: info.instance_flags?.gzip_body_enabled === true };
-      } catch {
-        return { gzip: false };
-      }
-    })();
-    return this.#info;
-  }
-
   async #sendBatch(batch: RunRecord[], signal: AbortSignal): Promise<void> {
     try {
-      const info = await this.#backendInfo(signal);
-      const body: Body = this.#useMultipart ? multipartBody(batch) : batchJsonBody(batch);
-      let data: Uint8Array<ArrayBuffer> = encoder.encode(body.data);
+      const probe = async (path: string) =>
+        (await this.#transport()).send({ method: "GET", path, headers: this.#headers, signal }, 5_000);
+      const acceptsGzip = await this.#encoder.acceptsGzip(probe);
+      const body = this.#encoder.encode(batch);
+      let data: Uint8Array<ArrayBuffer> = utf8.encode(body.data);
       const headers: Record<string, string> = { ...this.#headers, "content-type": body.contentType };
-      if (info.gzip && data.length >= this.#options.gzipMinBytes) {
+      if (acceptsGzip && data.length >= this.#options.gzipMinBytes) {
         data = await gzip(data);
         headers["content-encoding"] = "gzip";
       }
-      const path = this.#useMultipart ? "/runs/multipart" : "/runs/batch";
-      const result = await this.#sender.send({ method: "POST", path, headers, body: data, signal });
+      const result = await this.#sender.send({ method: "POST", path: body.path, headers, body: data, signal });
       this.#counts.requests++;
       if (result.ok) {
         this.#counts.sentRuns += batch.length;
         this.#counts.bytesSent += data.length;
-      } else if (result.reason === "rejected" && result.response.status === 404 && this.#useMultipart) {
-        // An older or smaller backend without multipart ingest: use /runs/batch from now on.
-        this.#useMultipart = false;
+      } else if (result.reason === "rejected" && this.#encoder.switchFormatAfter(result.response.status)) {
         return await this.#sendBatch(batch, signal);
       } else if (result.reason === "rejected") {
         this.#drop("rejected", batch);
@@ -186,7 +173,15 @@ export class BatchExporter {
     this.#drop("retries_exhausted", batch);
   }
 
-  #drop(reason: DropReason, runs: readonly RunRecord[]): void {
+  /**
+   * Counts runs dropped before they reached the queue (an OTLP create that found no room to wait
+   * for its end), under the same accounting and `onDrop` hook as the exporter's own drops.
+   */
+  countDrop(reason: DropReason, runs: readonly Pick<RunRecord, "id" | "traceId">[]): void {
+    this.#drop(reason, runs);
+  }
+
+  #drop(reason: DropReason, runs: readonly Pick<RunRecord, "id" | "traceId">[]): void {
     this.#dropped[reason] += runs.length;
     try {
       this.#options.onDrop?.(reason, runs.map((r) => ({ id: r.id, traceId: r.traceId })));

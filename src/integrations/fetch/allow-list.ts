@@ -3,6 +3,7 @@
  * metadata about the caller, so they go only to origins the user named.
  */
 import { getCurrentRunTree } from "../../context/store.js";
+import { traceContextHeaders } from "../../run-tree/trace-context.js";
 
 /** Origins (`https://api.example.com`, port included when not the default) or a predicate. */
 export type OriginAllowList = readonly string[] | ((url: URL) => boolean);
@@ -22,9 +23,18 @@ export function createOriginMatcher(allow: OriginAllowList): (url: URL) => boole
   return (url) => origins.has(url.origin);
 }
 
-/** The current run's headers when `url` is allowed and a run is active, else nothing. */
-export function headersForOutbound(url: URL, allowed: (url: URL) => boolean): Record<string, string> | undefined {
+/**
+ * The current run's headers when `url` is allowed and a run is active, else nothing; with
+ * `traceContext`, W3C `traceparent` (+ `tracestate`) beside them (SPEC §7).
+ */
+export function headersForOutbound(
+  url: URL,
+  allowed: (url: URL) => boolean,
+  traceContext = false,
+): Record<string, string> | undefined {
   if (!allowed(url)) return undefined;
   const run = getCurrentRunTree(true);
-  return run ? run.toHeaders() : undefined;
+  if (!run) return undefined;
+  if (!traceContext) return run.toHeaders();
+  return { ...run.toHeaders(), ...traceContextHeaders(run) };
 }

@@ -43,11 +43,18 @@ function withHeaders(existing: DispatchHeaders | undefined, extra: Record<string
   return Object.assign(merged, extra);
 }
 
+export interface TracingInterceptorOptions {
+  /** Origins that may receive tracing headers. Nothing else does. */
+  allow: OriginAllowList;
+  /** Also send W3C `traceparent` (+ `tracestate`), for OpenTelemetry-instrumented services. Default false. */
+  traceContext?: boolean;
+}
+
 /**
  * @example
  * const agent = new Agent().compose(createTracingInterceptor({ allow: ["http://billing.internal:8080"] }));
  */
-export function createTracingInterceptor(options: { allow: OriginAllowList }) {
+export function createTracingInterceptor(options: TracingInterceptorOptions) {
   const allowed = createOriginMatcher(options.allow);
   return <O extends DispatchOptions, H>(dispatch: Dispatch<O, H>): Dispatch<O, H> =>
     function tracingDispatch(opts, handler) {
@@ -57,7 +64,7 @@ export function createTracingInterceptor(options: { allow: OriginAllowList }) {
       } catch {
         url = undefined;
       }
-      const extra = url && headersForOutbound(url, allowed);
+      const extra = url && headersForOutbound(url, allowed, options.traceContext);
       return dispatch(extra ? { ...opts, headers: withHeaders(opts.headers, extra) } : opts, handler);
     };
 }

@@ -1,4 +1,7 @@
-/** An opt-in `fetch` that sends the current run's `langsmith-trace` + `baggage` to allowed origins. */
+/**
+ * An opt-in `fetch` that sends the current run's `langsmith-trace` + `baggage` (and, with
+ * `traceContext`, W3C `traceparent` + `tracestate`) to allowed origins.
+ */
 import { type OriginAllowList, createOriginMatcher, headersForOutbound } from "./allow-list.js";
 
 export interface TracingFetchOptions {
@@ -6,6 +9,8 @@ export interface TracingFetchOptions {
   allow: OriginAllowList;
   /** The fetch to wrap (default: the global fetch at the time of the call). */
   fetch?: typeof fetch;
+  /** Also send W3C `traceparent` (+ `tracestate`), for OpenTelemetry-instrumented services. Default false. */
+  traceContext?: boolean;
 }
 
 function urlOf(input: RequestInfo | URL): URL | undefined {
@@ -26,7 +31,7 @@ export function createTracingFetch(options: TracingFetchOptions): typeof fetch {
   return function tracingFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const base = options.fetch ?? globalThis.fetch;
     const url = urlOf(input);
-    const extra = url && headersForOutbound(url, allowed);
+    const extra = url && headersForOutbound(url, allowed, options.traceContext);
     if (!extra) return base(input, init);
     // A new Headers: never mutate the caller's, which may be reused for other destinations.
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));

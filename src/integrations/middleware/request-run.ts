@@ -8,6 +8,7 @@ import { type ContextFrame, TracingScope, contextStorage } from "../../context/s
 import type { KVMap, RunSink } from "../../core/types.js";
 import type { HeadersInput } from "../../propagation/carrier.js";
 import { RunTree, type RunTreeConfig, SUBTREE_TAGS } from "../../run-tree/run-tree.js";
+import { fromHeadersWithTraceContext } from "../../run-tree/trace-context.js";
 import { errorText } from "../../traceable/io.js";
 
 /** What the trust policy sees of a request. */
@@ -37,6 +38,11 @@ export interface TracingMiddlewareOptions {
   /** Metadata and tags for every run of the request, beside those from inbound baggage. */
   metadata?: KVMap;
   tags?: string[];
+  /**
+   * Also accept a W3C `traceparent` (+ `tracestate`) when no `langsmith-trace` arrived, so callers
+   * instrumented with OpenTelemetry join their trace (SPEC §7). Default false.
+   */
+  traceContext?: boolean;
 }
 
 /** What a request's handler runs in, and the request run to end when the response is done. */
@@ -57,14 +63,17 @@ function trusts(options: TracingMiddlewareOptions, request: InboundRequest): boo
 }
 
 export function startRequest(options: TracingMiddlewareOptions, request: InboundRequest): RequestContext {
-  const parent = trusts(options, request)
-    ? RunTree.fromHeaders(request.headers, {
-        client: options.client,
-        metadata: options.metadata,
-        tags: options.tags,
-        project_name: options.project_name,
-      })
-    : undefined;
+  const inheritArgs = {
+    client: options.client,
+    metadata: options.metadata,
+    tags: options.tags,
+    project_name: options.project_name,
+  };
+  const parent = !trusts(options, request)
+    ? undefined
+    : options.traceContext
+      ? fromHeadersWithTraceContext(request.headers, inheritArgs)
+      : RunTree.fromHeaders(request.headers, inheritArgs);
   if (parent && options.acceptInboundProject === false) {
     parent.project_name = options.project_name ?? getDefaultProjectName();
   }

@@ -1,0 +1,40 @@
+/**
+ * The OTLP/HTTP JSON body for a batch of spans: one `ResourceSpans` (this service) with one
+ * `ScopeSpans` (tracewire), posted to the traces path. Each queued record holds its span as JSON
+ * text already, so a batch is joined, not re-serialized.
+ */
+import type { ResolvedOtlpOptions } from "../../config/otlp-options.js";
+import type { BatchEncoder } from "../../export/encoder.js";
+import type { RunRecord } from "../../export/records.js";
+
+export const SDK_NAME = "tracewire";
+export const SDK_VERSION = "0.1.0";
+
+/** The queued form of a span: the exporter's record, with the span text in `main.span`. */
+export function spanOf(record: RunRecord): string {
+  return record.main.span as string;
+}
+
+function resourceJson(serviceName: string): string {
+  const attributes = [
+    ["service.name", serviceName],
+    ["telemetry.sdk.name", SDK_NAME],
+    ["telemetry.sdk.language", "nodejs"],
+    ["telemetry.sdk.version", SDK_VERSION],
+  ].map(([key, value]) => ({ key, value: { stringValue: value } }));
+  return JSON.stringify({ attributes, droppedAttributesCount: 0 });
+}
+
+export function createOtlpEncoder(options: ResolvedOtlpOptions): BatchEncoder {
+  const head = `{"resourceSpans":[{"resource":${resourceJson(options.serviceName)},"scopeSpans":[{"scope":${JSON.stringify({ name: SDK_NAME, version: SDK_VERSION })},"spans":[`;
+  const tail = "]}]}]}";
+  const gzip = Promise.resolve(options.compression === "gzip");
+  return {
+    encode(batch) {
+      return { path: options.path, contentType: "application/json", data: head + batch.map(spanOf).join(",") + tail };
+    },
+    acceptsGzip: () => gzip,
+    // OTLP has one format here: a rejection is final.
+    switchFormatAfter: () => false,
+  };
+}
