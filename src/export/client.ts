@@ -61,6 +61,9 @@ export class Client implements RunSink {
     this.#exporter = new BatchExporter(o, headers, makeTransport);
     this.#serialize = createSerializer(o.maxStringLength, this.#serializeStats);
     registerExitFlush(this.#exporter);
+    // Load the transport now, not on the first send: compiling undici blocks the loop ~50 ms,
+    // which belongs in start-up, not in the middle of traffic. Failures surface on send.
+    makeTransport().catch(() => {});
   }
 
   get apiUrl(): string {
