@@ -67,6 +67,28 @@ export function headerGetter(carrier: unknown): HeaderGetter {
   return (name) => fromRecord(carrier as Record<string, unknown>, name);
 }
 
+/**
+ * One header's value straight from the carrier: the hot path of `RunTree.fromHeaders`. Node's
+ * lower-cased IncomingHttpHeaders and Fetch `Headers` are answered without a getter or arrays;
+ * every other shape goes through `headerGetter`. `list` joins repeats with "," (W3C list
+ * headers); otherwise the first value wins.
+ */
+export function headerValue(carrier: unknown, name: string, list: boolean): string | undefined {
+  if (carrier === null || typeof carrier !== "object") return undefined;
+  if (!(carrier instanceof Map) && !Array.isArray(carrier)) {
+    const get = (carrier as Partial<HeadersLike>).get;
+    const direct =
+      typeof get === "function"
+        ? get.call(carrier, name)
+        : Object.hasOwn(carrier, name)
+          ? (carrier as Record<string, unknown>)[name]
+          : undefined;
+    if (typeof direct === "string") return direct;
+  }
+  const vs = headerGetter(carrier)(name);
+  return vs === undefined ? undefined : list ? vs.join(",") : vs[0];
+}
+
 /** The first value of a single-valued header. */
 export function firstValue(get: HeaderGetter, name: string): string | undefined {
   return get(name)?.[0];

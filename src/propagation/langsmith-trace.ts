@@ -14,7 +14,7 @@ import { parseJsonSafe } from "../core/safe-json.js";
 import type { KVMap, RemoteParent, RemoteParentView } from "../core/types.js";
 import { BAGGAGE_MAX_BYTES, parseBaggage } from "./baggage.js";
 import { createBaggageCache } from "./baggage-cache.js";
-import { type HeaderGetter, firstValue, listValue } from "./carrier.js";
+import { type HeaderGetter, firstValue, headerValue, listValue } from "./carrier.js";
 import {
   METADATA_KEY,
   NO_TAGS,
@@ -165,11 +165,21 @@ function readBaggage(header: string): DecodedBaggage {
  * before changing anything, as `extractLangsmith` and the RunTree constructor do.
  */
 export function readLangsmith(get: HeaderGetter): RemoteParentView | undefined {
-  const trace = firstValue(get, TRACE_HEADER)?.trim();
+  return readLangsmithValues(firstValue(get, TRACE_HEADER), () => listValue(get, BAGGAGE_HEADER));
+}
+
+/** Reads a remote parent from any carrier (the fast path of `RunTree.fromHeaders`). */
+export function readLangsmithFrom(carrier: unknown): RemoteParentView | undefined {
+  return readLangsmithValues(headerValue(carrier, TRACE_HEADER, false), () => headerValue(carrier, BAGGAGE_HEADER, true));
+}
+
+/** The baggage is read only once the trace header proved valid. */
+function readLangsmithValues(rawTrace: string | undefined, baggageOf: () => string | undefined): RemoteParentView | undefined {
+  const trace = rawTrace?.trim();
   if (!trace) return undefined;
   const ends = parseDottedOrderEnds(trace);
   if (!ends) return undefined;
-  const baggage = listValue(get, BAGGAGE_HEADER);
+  const baggage = baggageOf();
   const decoded = baggage ? readBaggage(baggage) : NO_BAGGAGE;
   return {
     id: ends.id,

@@ -10,12 +10,12 @@ import { uuid7 } from "../core/ids.js";
 import { SETTLED } from "../core/settled.js";
 import type { KVMap, RemoteParentView, RunCreate, RunSink, RunUpdate } from "../core/types.js";
 import type { Client } from "../export/client.js";
-import { type HeaderSetter, type HeadersInput, headerGetter } from "../propagation/carrier.js";
+import type { HeaderSetter, HeadersInput } from "../propagation/carrier.js";
 import {
   type BaggageMemo,
   type LangsmithHeaders,
   formatLangsmithBaggage,
-  readLangsmith,
+  readLangsmithFrom,
 } from "../propagation/langsmith-trace.js";
 
 /** A remote parent stamped further ahead of our clock than this is refused, not obeyed. */
@@ -106,10 +106,10 @@ function placeholderConfig(remote: RemoteParentView, inheritArgs: RunTreeInherit
     parent_run_id: remote.parentRunId,
     dotted_order: remote.dottedOrder,
     project_name: remote.projectName ?? inheritArgs?.project_name,
-    // Subtree tags travel in the handoff: none from inheritArgs.
-    [SUBTREE_TAGS]: undefined,
     tracingEnabled: inheritArgs?.tracingEnabled ?? true,
   };
+  // Subtree tags travel in the handoff (which the constructor prefers). Kept out of the literal
+  // above: a computed key there costs V8's fast object-literal path.
   // Not a literal with properties after a spread: Node 20 takes a slow path for those.
   return inheritArgs === undefined ? fields : Object.assign({ ...inheritArgs } as RunTreeConfig, fields);
 }
@@ -372,7 +372,7 @@ export class RunTree {
    */
   static fromHeaders(headers: HeadersInput | unknown, inheritArgs?: RunTreeInheritArgs): RunTree | undefined {
     try {
-      const remote = readLangsmith(headerGetter(headers));
+      const remote = readLangsmithFrom(headers);
       if (!remote || !isWithinLeadOfNow(remote.timeUs, MAX_REMOTE_CLOCK_LEAD_US)) return undefined;
       const config = placeholderConfig(remote, inheritArgs);
       const localTags = inheritArgs?.tags;
