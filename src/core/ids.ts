@@ -24,10 +24,20 @@ function pooledRandom(): Uint8Array {
 }
 
 const V7_OPTIONS = { rng: pooledRandom };
+/** `uuid` lays the v7 bytes out into this buffer (no allocation per id); we spell them. */
+const idBytes = new Uint8Array(16);
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+function hex(from: number, to: number): string {
+  let out = "";
+  for (let i = from; i < to; i++) out += HEX[idBytes[i] as number];
+  return out;
+}
 
 /** A new UUID v7 (time-ordered, 74 random bits from the platform's CSPRNG). */
 export function uuid7(): string {
-  return v7(V7_OPTIONS);
+  v7(V7_OPTIONS, idBytes);
+  return `${hex(0, 4)}-${hex(4, 6)}-${hex(6, 8)}-${hex(8, 10)}-${hex(10, 16)}`;
 }
 
 /** Lower-case canonical UUID text, the only form the wire formats use. */
