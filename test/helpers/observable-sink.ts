@@ -50,4 +50,11 @@ export class ObservableSink extends EventEmitter implements RunSink {
   untilEnded(count: number, timeoutMs = 5000): Promise<void> {
     return this.until((s) => s.runs().filter((r) => r.ended).length >= count, `${count} ended runs`, timeoutMs);
   }
+
+  /** The first run created under `name`, with its update laid over it; throws when there is none. */
+  run(name: string): SeenRun {
+    const run = this.runs().find((r) => r.name === name);
+    if (!run) throw new Error(`no run named ${name}; have ${this.created.map((r) => r.name).join(", ")}`);
+    return run;
+  }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isUuid } from "../../src/core/ids.js";
 import { RunTree, isRunTree } from "../../src/run-tree/run-tree.js";
-import { MemorySink } from "../helpers/memory-sink.js";
+import { ObservableSink } from "../helpers/observable-sink.js";
 
 const TRACE = "20260314T150926535897Z0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 
@@ -19,7 +19,7 @@ describe("RunTree", () => {
   });
 
   it("children inherit trace, project, client, tracing flag and metadata, not tags", () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const root = new RunTree({
       name: "root",
       project_name: "p",
@@ -51,7 +51,7 @@ describe("RunTree", () => {
   });
 
   it("posts and patches through its client and drops child references once posted", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const root = new RunTree({ name: "root", client: sink, inputs: { q: 1 } });
     const child = root.createChild({ name: "child" });
     await root.postRun(false);
@@ -101,7 +101,7 @@ describe("RunTree.fromHeaders", () => {
   const baggage = "langsmith-metadata=%7B%22a%22%3A1%2C%22b%22%3A1%7D,langsmith-tags=remote,langsmith-project=rp,vendor=v1";
 
   it("is a placeholder that is never exported, whose subtree carries the remote tags", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const parent = RunTree.fromHeaders({ "langsmith-trace": TRACE, baggage }, { client: sink })!;
     expect(parent.tracingEnabled).toBe(true);
     await parent.postRun();

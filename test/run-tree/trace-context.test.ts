@@ -8,7 +8,7 @@ import { parseDottedOrder } from "../../src/core/dotted-order.js";
 import { parseTraceparent, spanIdOfUuid, traceIdOfUuid } from "../../src/propagation/traceparent.js";
 import { RunTree } from "../../src/run-tree/run-tree.js";
 import { fromHeadersWithTraceContext, runFromTraceContext, traceContextHeaders } from "../../src/run-tree/trace-context.js";
-import { MemorySink } from "../helpers/memory-sink.js";
+import { ObservableSink } from "../helpers/observable-sink.js";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const TRACE_UUID = "4bf92f35-77b3-4da6-a3ce-929d0e0e4736";
@@ -30,7 +30,7 @@ describe("runFromTraceContext", () => {
   });
 
   it("children join the trace, sort after the phantom segments, and the placeholder is never exported", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const parent = runFromTraceContext({ traceparent: traceparent() }, { client: sink });
     const child = parent!.createChild({ name: "handler" });
     const grandchild = child.createChild({ name: "step" });

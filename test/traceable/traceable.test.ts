@@ -9,9 +9,9 @@ import {
   tracingContext,
   withRunTree,
 } from "../../src/entries/traceable.js";
-import { MemorySink } from "../helpers/memory-sink.js";
+import { ObservableSink } from "../helpers/observable-sink.js";
 
-const on = (sink: MemorySink) => ({ client: sink, tracingEnabled: true });
+const on = (sink: ObservableSink) => ({ client: sink, tracingEnabled: true });
 const REMOTE = "20260314T150926535897Z0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 const REMOTE_ID = "0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 const remoteHeaders = { "langsmith-trace": REMOTE, baggage: "langsmith-metadata=%7B%22tenant%22%3A%22t1%22%7D,langsmith-tags=edge,langsmith-project=remote-proj" };
@@ -24,7 +24,7 @@ describe("inputs and outputs, recorded the LangSmith way", () => {
     [[[1, 2]], { input: [1, 2] }],
     [[1, "two"], { args: [1, "two"] }],
   ])("inputs of %j are %j", async (args, inputs) => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const f = traceable((..._a: unknown[]) => "ok", { name: "f", ...on(sink) });
     await f(...args);
     await sink.untilEnded(1);
@@ -37,14 +37,14 @@ describe("inputs and outputs, recorded the LangSmith way", () => {
     [[1], { outputs: [1] }],
     [undefined, { outputs: undefined }],
   ])("outputs of %j are %j", async (value, outputs) => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     await traceable(() => value, { name: "f", ...on(sink) })();
     await sink.untilEnded(1);
     expect(sink.updated[0]?.outputs).toEqual(outputs);
   });
 
   it("applies processInputs / processOutputs, and a throwing hook drops the payload, not the run", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const f = traceable((o: { secret: string; keep: number }) => ({ secret: "s", keep: o.keep }), {
       name: "f",
       ...on(sink),
@@ -62,7 +62,7 @@ describe("inputs and outputs, recorded the LangSmith way", () => {
 
 describe("return kinds", () => {
   it("sync functions return a promise of their value and keep `this`", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const obj = {
       factor: 3,
       times: traceable(function (this: { factor: number }, x: number) {
@@ -75,7 +75,7 @@ describe("return kinds", () => {
   });
 
   it("records a thrown error and rethrows it unchanged (sync and async)", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const boom = new TypeError("boom");
     const syncF = traceable(() => {
       throw boom;
@@ -92,7 +92,7 @@ describe("return kinds", () => {
   });
 
   it("async generators: chunks recorded, context held across each next(), aggregator applied", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const seen: string[] = [];
     const gen = traceable(async function* (n: number) {
       for (let i = 0; i < n; i++) {
@@ -110,7 +110,7 @@ describe("return kinds", () => {
   });
 
   it("an early break is recorded as cancelled, with the chunks so far", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     let cleaned = false;
     const gen = traceable(async function* () {
       try {
@@ -127,7 +127,7 @@ describe("return kinds", () => {
   });
 
   it("sync generators are traced lazily, children nest under them", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const child = traceable((x: number) => x, { name: "child" });
     let started = false;
     const gen = traceable(function* () {
@@ -145,7 +145,7 @@ describe("return kinds", () => {
   });
 
   it("async iterables that are not generators keep their identity", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const iterable = {
       extra: "kept",
       async *[Symbol.asyncIterator]() {
@@ -164,7 +164,7 @@ describe("return kinds", () => {
   });
 
   it("ReadableStream results: chunks recorded; cancel recorded as cancelled", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const make = (name: string) =>
       traceable(
         () =>
@@ -192,7 +192,7 @@ describe("return kinds", () => {
   });
 
   it("LLM streams add a new_token event per chunk", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const gen = traceable(async function* () {
       yield "hel";
       yield "lo";
@@ -210,7 +210,7 @@ describe("context", () => {
   });
 
   it("getCurrentRunTree inside a run is that run; nested calls are its children", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const inner = traceable(() => getCurrentRunTree().id, { name: "inner" });
     const outer = traceable(async () => {
       const me = getCurrentRunTree();
@@ -224,14 +224,14 @@ describe("context", () => {
   });
 
   it("with tracing off nothing is sent and getCurrentRunTree(true) is undefined, never a stand-in", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const f = traceable(() => getCurrentRunTree(true), { name: "off", client: sink, tracingEnabled: false });
     await expect(f()).resolves.toBeUndefined();
     expect(sink.created).toEqual([]);
   });
 
   it("tracingEnabled: false inside a traced run switches its whole subtree off", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const leaf = traceable(() => 1, { name: "leaf" });
     const quiet = traceable(() => leaf(), { name: "quiet", tracingEnabled: false });
     const root = traceable(() => quiet(), { name: "root", ...on(sink) });
@@ -241,7 +241,7 @@ describe("context", () => {
   });
 
   it("a RunTree first argument is the parent and the function receives the child", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const parent = new RunTree({ name: "manual", client: sink, tracingEnabled: true });
     const f = traceable((run: RunTree, x: number) => `${run.name}:${x}`, { name: "f" });
     await expect(f(parent, 1)).resolves.toBe("f:1");
@@ -250,7 +250,7 @@ describe("context", () => {
   });
 
   it("ROOT starts a new trace even inside a run", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const detached = traceable((_r: RunTree) => getCurrentRunTree().trace_id, { name: "detached", ...on(sink) });
     const outer = traceable(async () => detached(ROOT), { name: "outer", ...on(sink) });
     const traceId = await outer();
@@ -260,7 +260,7 @@ describe("context", () => {
   });
 
   it("withRunTree makes a run the parent of traceable calls inside", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const parent = RunTree.fromHeaders(remoteHeaders, { client: sink })!;
     const f = traceable(() => getCurrentRunTree().parent_run_id, { name: "f" });
     await expect(withRunTree(parent, () => f())).resolves.toBe(REMOTE_ID);
@@ -270,7 +270,7 @@ describe("context", () => {
   });
 
   it("tracingContext({ parent: headers }) continues the remote trace, tags on the whole subtree", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const leaf = traceable(() => "leaf", { name: "leaf" });
     const handler = traceable(async () => leaf(), { name: "handler" });
     await tracingContext({ parent: new Headers(remoteHeaders), client: sink, tags: ["scope"], metadata: { m: 1 } }, () =>
@@ -285,7 +285,7 @@ describe("context", () => {
   });
 
   it("tracingContext({ parent: dotted order | false }) and { enabled: false }", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const f = traceable(() => getCurrentRunTree(true)?.parent_run_id, { name: "f" });
     await expect(tracingContext({ parent: REMOTE, client: sink }, () => f())).resolves.toBe(REMOTE_ID);
     const outer = traceable(() => tracingContext({ parent: false, enabled: true, client: sink }, () => f()), { name: "outer", ...on(sink) });
@@ -296,7 +296,7 @@ describe("context", () => {
   });
 
   it("traceable(fn, { parent: headers }) continues the remote trace (Python's langsmith_extra parent)", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const f = traceable(() => "ok", { name: "f", client: sink, parent: remoteHeaders });
     await f();
     await sink.untilEnded(1);
@@ -304,7 +304,7 @@ describe("context", () => {
   });
 
   it("bad parent headers start a new root instead of failing the call", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const f = traceable(() => "ok", { name: "f", ...on(sink), parent: { "langsmith-trace": "garbage" } });
     await expect(f()).resolves.toBe("ok");
     await sink.untilEnded(1);
@@ -322,7 +322,7 @@ describe("the wrapper", () => {
   });
 
   it("on_start and on_end see the run; getInvocationParams feeds metadata", async () => {
-    const sink = new MemorySink();
+    const sink = new ObservableSink();
     const onStart = vi.fn();
     const onEnd = vi.fn();
     const f = traceable((o: { model: string }) => o.model, {
