@@ -8,11 +8,9 @@ import { SETTLED } from "../core/settled.js";
 import type { KVMap, RunCreate, RunSink, RunUpdate } from "../core/types.js";
 import { registerExitFlush } from "./exit-flush.js";
 import { BatchExporter, type ExporterStats } from "./exporter.js";
-import { createFetchTransport, overriddenFetch } from "./fetch-transport.js";
 import { PAYLOAD_FIELDS, type RunRecord, estimateBytes } from "./records.js";
 import { createSerializer } from "./serialize.js";
-import type { Transport } from "./transport.js";
-import { createUndiciTransport } from "./undici-transport.js";
+import { lazyTransport } from "./transport-factory.js";
 
 export interface ClientStats extends ExporterStats {
   /** Strings cut to `maxStringLength`. */
@@ -43,8 +41,6 @@ export class Client implements RunSink {
   readonly #serialize: (value: unknown) => string;
   readonly #sampledOutTraces = new Set<string>();
   #sampledOutRuns = 0;
-  #shutdown: Promise<void> | undefined;
-  #transport: Promise<Transport> | undefined;
 
   constructor(options: ClientOptions = {}) {
     this.#options = resolveClientOptions(options);
@@ -52,12 +48,7 @@ export class Client implements RunSink {
     const headers: Record<string, string> = { "user-agent": `tracewire/${VERSION}` };
     if (o.apiKey) headers["x-api-key"] = o.apiKey;
     if (o.workspaceId) headers["x-tenant-id"] = o.workspaceId;
-    const fetchImpl = o.fetch ?? overriddenFetch();
-    // undici where it loads (Node), else the platform fetch (Bun, Deno, edge runtimes).
-    const makeTransport = (): Promise<Transport> =>
-      (this.#transport ??= fetchImpl
-        ? Promise.resolve(createFetchTransport(o.apiUrl, fetchImpl))
-        : createUndiciTransport(o.apiUrl, o.maxInFlightBatches).catch(() => createFetchTransport(o.apiUrl)));
+    const makeTransport = lazyTransport(o.apiUrl, o.maxInFlightBatches, o.fetch);
     this.#exporter = new BatchExporter(o, headers, makeTransport);
     this.#serialize = createSerializer(o.maxStringLength, this.#serializeStats);
     registerExitFlush(this.#exporter);
@@ -163,12 +154,7 @@ export class Client implements RunSink {
 
   /** Flushes and closes the connection pool. Idempotent: every call returns the same promise. */
   shutdown(): Promise<void> {
-    this.#shutdown ??= (async () => {
-      await this.flush();
-      const transport = await this.#transport?.catch(() => undefined);
-      await transport?.close();
-    })();
-    return this.#shutdown;
+    return this.#exporter.shutdown();
   }
 
   /** Sends batches spilled to `spillDirectory` by earlier failures. */

@@ -40,6 +40,7 @@ export class BatchExporter {
   readonly #options: ResolvedClientOptions;
   readonly #headers: Record<string, string>;
   readonly #transport: () => Promise<Transport>;
+  #shutdown: Promise<void> | undefined;
   readonly #encoder: BatchEncoder;
   readonly #sender: RetryingSender;
   readonly #queue = new RunQueue();
@@ -188,6 +189,16 @@ export class BatchExporter {
     } catch {
       // A throwing hook must not take the exporter down with it.
     }
+  }
+
+  /** Flushes, then closes the transport. Idempotent: every call returns the same promise. */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= (async () => {
+      await this.flush();
+      const transport = await this.#transport().catch(() => undefined);
+      await transport?.close();
+    })();
+    return this.#shutdown;
   }
 
   /** Sends everything queued now and resolves when each batch is acknowledged or dropped. */

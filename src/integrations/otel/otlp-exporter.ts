@@ -15,10 +15,8 @@ import type { KVMap, RunCreate, RunSink, RunUpdate } from "../../core/types.js";
 import { hide } from "../../export/client.js";
 import { registerExitFlush } from "../../export/exit-flush.js";
 import { BatchExporter } from "../../export/exporter.js";
-import { createFetchTransport, overriddenFetch } from "../../export/fetch-transport.js";
 import { createSerializer } from "../../export/serialize.js";
-import type { Transport } from "../../export/transport.js";
-import { createUndiciTransport } from "../../export/undici-transport.js";
+import { lazyTransport } from "../../export/transport-factory.js";
 import { SDK_NAME, SDK_VERSION, createOtlpEncoder } from "./otlp-encoder.js";
 import { type EndedRun, formatSpan } from "./otlp-span.js";
 
@@ -83,19 +81,12 @@ export class OtlpClient implements RunSink {
   readonly #serialize: (value: unknown) => string;
   readonly #pending = new Map<string, PendingRun>();
   #pendingBytes = 0;
-  #transport: Promise<Transport> | undefined;
-  #shutdown: Promise<void> | undefined;
 
   constructor(options: OtlpClientOptions = {}) {
     this.#options = resolveOtlpOptions(options);
     const { origin, exporter } = this.#options;
     const headers = { "user-agent": `${SDK_NAME}/${SDK_VERSION}`, ...this.#options.headers };
-    const fetchImpl = exporter.fetch ?? overriddenFetch();
-    // undici where it loads (Node), else the platform fetch — as `Client` does.
-    const makeTransport = (): Promise<Transport> =>
-      (this.#transport ??= fetchImpl
-        ? Promise.resolve(createFetchTransport(origin, fetchImpl))
-        : createUndiciTransport(origin, exporter.maxInFlightBatches).catch(() => createFetchTransport(origin)));
+    const makeTransport = lazyTransport(origin, exporter.maxInFlightBatches, exporter.fetch);
     this.#exporter = new BatchExporter(exporter, headers, makeTransport, createOtlpEncoder(this.#options));
     this.#serialize = createSerializer(exporter.maxStringLength, this.#serializeStats);
     registerExitFlush(this.#exporter);
@@ -173,12 +164,7 @@ export class OtlpClient implements RunSink {
 
   /** Flushes and closes the connection pool. Idempotent. Runs that never ended are not sent. */
   shutdown(): Promise<void> {
-    this.#shutdown ??= (async () => {
-      await this.flush();
-      const transport = await this.#transport?.catch(() => undefined);
-      await transport?.close();
-    })();
-    return this.#shutdown;
+    return this.#exporter.shutdown();
   }
 
   /** Sends batches spilled to `spillDirectory` by earlier failures. */
