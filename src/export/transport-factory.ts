@@ -9,7 +9,9 @@ import { createUndiciTransport } from "./undici-transport.js";
  */
 export function lazyTransport(baseUrl: string, connections: number, fetchImpl?: typeof fetch): () => Promise<Transport> {
   let transport: Promise<Transport> | undefined;
-  const chosenFetch = fetchImpl ?? overriddenFetch();
+  // Bun answers `import("undici")` with a stub whose Pool.request() returns nothing: use its fetch.
+  const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+  const chosenFetch = fetchImpl ?? overriddenFetch() ?? (onBun ? globalThis.fetch : undefined);
   return () =>
     (transport ??= chosenFetch
       ? Promise.resolve(createFetchTransport(baseUrl, chosenFetch))
