@@ -157,6 +157,11 @@ export function redactUrl(value: unknown): unknown {
 
 /** Resolves user options over the environment over DEFAULTS; throws ConfigError on a bad value. */
 export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
+  // langsmith's other Client options are accepted and ignored, except one whose silent absence
+  // would leak data: a user who asked for redaction must hear that it is not done this way.
+  if ((options as { anonymizer?: unknown }).anonymizer !== undefined) {
+    throw new ConfigError("option `anonymizer`", "hideInputs / hideOutputs functions (langsmith's anonymizer is not supported)", "a function");
+  }
   // The variables' text, as the user wrote it (error messages echo this, not the parsed value).
   const envText: Partial<Record<keyof ClientOptions, string | undefined>> = {
     apiUrl: langsmithEnv("ENDPOINT"),

@@ -187,3 +187,9 @@ describe("resolveClientOptions: errors name the variable or option", () => {
     expect(() => new Client({ apiUrl: "http://127.0.0.1:1" })).toThrow(/LANGSMITH_TRACING_SAMPLING_RATE/);
   });
 });
+
+describe("langsmith-only options", () => {
+  it("refuses `anonymizer` loudly instead of sending unredacted data", () => {
+    expect(() => resolveClientOptions({ anonymizer: (x: unknown) => x } as never)).toThrow(/anonymizer.*hideInputs/);
+  });
+});
