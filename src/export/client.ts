@@ -34,6 +34,19 @@ export function hide(policy: HidePolicy, payload: KVMap | undefined): KVMap | un
   }
 }
 
+/** Empty events and an `extra` holding nothing but empty metadata say nothing: no part for them. */
+function isEmptyPayload(field: (typeof PAYLOAD_FIELDS)[number], value: unknown): boolean {
+  if (field === "events") return Array.isArray(value) && value.length === 0;
+  if (field !== "extra" || typeof value !== "object" || value === null) return false;
+  for (const key in value) {
+    if (key !== "metadata") return false;
+    const metadata = (value as KVMap).metadata;
+    if (typeof metadata !== "object" || metadata === null) return false;
+    for (const _ in metadata) return false;
+  }
+  return true;
+}
+
 export class Client implements RunSink {
   readonly #options: ResolvedClientOptions;
   readonly #exporter: BatchExporter;
@@ -81,7 +94,7 @@ export class Client implements RunSink {
     const parts: RunRecord["parts"] = {};
     for (const field of PAYLOAD_FIELDS) {
       const value = payloads[field];
-      if (value === undefined || (field === "events" && Array.isArray(value) && value.length === 0)) continue;
+      if (value === undefined || isEmptyPayload(field, value)) continue;
       parts[field] = this.#serialize(value);
     }
     return { op, id: main.id as string, traceId: main.trace_id as string, main, parts, bytes: estimateBytes(main, parts) };

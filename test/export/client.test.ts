@@ -15,7 +15,7 @@ afterEach(async () => {
 describe("Client → loopback ingest", () => {
   it("sends multipart parts with LangSmith's names, create and update merged", async () => {
     const client = new Client({ apiUrl: server.url, apiKey: "k-123", workspaceId: "ws-1" });
-    const run = new RunTree({ name: "root", client, inputs: { q: "hi" }, project_name: "p" });
+    const run = new RunTree({ name: "root", client, inputs: { q: "hi" }, project_name: "p", metadata: { m: 1 } });
     await run.postRun();
     run.end({ a: "yo" });
     await run.patchRun();
@@ -34,6 +34,7 @@ describe("Client → loopback ingest", () => {
       start_time: run.start_time,
       end_time: run.end_time,
     });
+    expect(server.runs.get(run.id)?.extra).toEqual({ metadata: { m: 1 } });
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]?.headers["x-api-key"]).toBe("k-123");
     expect(server.requests[0]?.headers["x-tenant-id"]).toBe("ws-1");
