@@ -6,10 +6,9 @@
 import { type ClientOptions, type HidePolicy, type ResolvedClientOptions, resolveClientOptions } from "../config/options.js";
 import { SETTLED } from "../core/settled.js";
 import type { KVMap, RunCreate, RunSink, RunUpdate } from "../core/types.js";
-import { registerExitFlush } from "./exit-flush.js";
+import { BatchingClient } from "./batching-client.js";
 import { BatchExporter, type ExporterStats } from "./exporter.js";
 import { PAYLOAD_FIELDS, type RunRecord, estimateBytes } from "./records.js";
-import { createSerializer } from "./serialize.js";
 import { lazyTransport } from "./transport-factory.js";
 
 export interface ClientStats extends ExporterStats {
@@ -47,24 +46,19 @@ function isEmptyPayload(field: (typeof PAYLOAD_FIELDS)[number], value: unknown):
   return true;
 }
 
-export class Client implements RunSink {
+export class Client extends BatchingClient implements RunSink {
   readonly #options: ResolvedClientOptions;
-  readonly #exporter: BatchExporter;
-  readonly #serializeStats = { truncatedValues: 0 };
-  readonly #serialize: (value: unknown) => string;
   readonly #sampledOutTraces = new Set<string>();
   #sampledOutRuns = 0;
 
   constructor(options: ClientOptions = {}) {
-    this.#options = resolveClientOptions(options);
-    const o = this.#options;
+    const o = resolveClientOptions(options);
     const headers: Record<string, string> = { "user-agent": `tracewire/${VERSION}` };
     if (o.apiKey) headers["x-api-key"] = o.apiKey;
     if (o.workspaceId) headers["x-tenant-id"] = o.workspaceId;
     const makeTransport = lazyTransport(o.apiUrl, o.maxInFlightBatches, o.fetch);
-    this.#exporter = new BatchExporter(o, headers, makeTransport);
-    this.#serialize = createSerializer(o.maxStringLength, this.#serializeStats);
-    registerExitFlush(this.#exporter);
+    super(new BatchExporter(o, headers, makeTransport), o.maxStringLength);
+    this.#options = o;
     // Load the transport now, not on the first send: compiling undici blocks the loop ~50 ms,
     // which belongs in start-up, not in the middle of traffic. Failures surface on send.
     makeTransport().catch(() => {});
@@ -95,7 +89,7 @@ export class Client implements RunSink {
     for (const field of PAYLOAD_FIELDS) {
       const value = payloads[field];
       if (value === undefined || isEmptyPayload(field, value)) continue;
-      parts[field] = this.#serialize(value);
+      parts[field] = this.serialize(value);
     }
     return { op, id: main.id as string, traceId: main.trace_id as string, main, parts, bytes: estimateBytes(main, parts) };
   }
@@ -117,7 +111,7 @@ export class Client implements RunSink {
       reference_example_id: run.reference_example_id,
     };
     const o = this.#options;
-    this.#exporter.enqueue(
+    this.exporter.enqueue(
       this.#record("post", main, {
         inputs: hide(o.hideInputs, run.inputs),
         outputs: hide(o.hideOutputs, run.outputs),
@@ -143,7 +137,7 @@ export class Client implements RunSink {
       tags: run.tags,
     };
     const o = this.#options;
-    this.#exporter.enqueue(
+    this.exporter.enqueue(
       this.#record("patch", main, {
         inputs: hide(o.hideInputs, run.inputs),
         outputs: hide(o.hideOutputs, run.outputs),
@@ -155,27 +149,7 @@ export class Client implements RunSink {
     return DONE;
   }
 
-  /** Sends everything queued now; resolves when the server has acknowledged it (or it was dropped). */
-  flush(): Promise<void> {
-    return this.#exporter.flush();
-  }
-
-  /** LangSmith's name for `flush()`. */
-  awaitPendingTraceBatches(): Promise<void> {
-    return this.flush();
-  }
-
-  /** Flushes and closes the connection pool. Idempotent: every call returns the same promise. */
-  shutdown(): Promise<void> {
-    return this.#exporter.shutdown();
-  }
-
-  /** Sends batches spilled to `spillDirectory` by earlier failures. */
-  replaySpilled(): Promise<{ replayedRuns: number; failedBatches: number }> {
-    return this.#exporter.replaySpilled();
-  }
-
   stats(): ClientStats {
-    return { ...this.#exporter.stats(), ...this.#serializeStats, sampledOutRuns: this.#sampledOutRuns };
+    return { ...this.exporter.stats(), ...this.serializeStats, sampledOutRuns: this.#sampledOutRuns };
   }
 }

@@ -13,9 +13,8 @@ import type { ClientStats } from "../../export/client.js";
 import { type OtlpClientOptions, type ResolvedOtlpOptions, resolveOtlpOptions } from "../../config/otlp-options.js";
 import type { KVMap, RunCreate, RunSink, RunUpdate } from "../../core/types.js";
 import { hide } from "../../export/client.js";
-import { registerExitFlush } from "../../export/exit-flush.js";
+import { BatchingClient } from "../../export/batching-client.js";
 import { BatchExporter } from "../../export/exporter.js";
-import { createSerializer } from "../../export/serialize.js";
 import { lazyTransport } from "../../export/transport-factory.js";
 import { SDK_NAME, SDK_VERSION, createOtlpEncoder } from "./otlp-encoder.js";
 import { type EndedRun, formatSpan } from "./otlp-span.js";
@@ -74,22 +73,18 @@ function ended(started: Omit<EndedRun, "end_time">, update: RunUpdate): EndedRun
  * const otlp = new OtlpClient({ url: "http://collector:4318/v1/traces", serviceName: "api" });
  * const answer = traceable(ask, { name: "answer", client: otlp });
  */
-export class OtlpClient implements RunSink {
+export class OtlpClient extends BatchingClient implements RunSink {
   readonly #options: ResolvedOtlpOptions;
-  readonly #exporter: BatchExporter;
-  readonly #serializeStats = { truncatedValues: 0 };
-  readonly #serialize: (value: unknown) => string;
   readonly #pending = new Map<string, PendingRun>();
   #pendingBytes = 0;
 
   constructor(options: OtlpClientOptions = {}) {
-    this.#options = resolveOtlpOptions(options);
-    const { origin, exporter } = this.#options;
-    const headers = { "user-agent": `${SDK_NAME}/${SDK_VERSION}`, ...this.#options.headers };
+    const resolved = resolveOtlpOptions(options);
+    const { origin, exporter } = resolved;
+    const headers = { "user-agent": `${SDK_NAME}/${SDK_VERSION}`, ...resolved.headers };
     const makeTransport = lazyTransport(origin, exporter.maxInFlightBatches, exporter.fetch);
-    this.#exporter = new BatchExporter(exporter, headers, makeTransport, createOtlpEncoder(this.#options));
-    this.#serialize = createSerializer(exporter.maxStringLength, this.#serializeStats);
-    registerExitFlush(this.#exporter);
+    super(new BatchExporter(exporter, headers, makeTransport, createOtlpEncoder(resolved)), exporter.maxStringLength);
+    this.#options = resolved;
   }
 
   /** The collector's traces URL. */
@@ -99,7 +94,7 @@ export class OtlpClient implements RunSink {
 
   #payload(policy: "hideInputs" | "hideOutputs", payload: KVMap | undefined): string | undefined {
     const shown = hide(this.#options.exporter[policy], payload);
-    return shown === undefined ? undefined : this.#serialize(shown);
+    return shown === undefined ? undefined : this.serialize(shown);
   }
 
   /** Holds a started run until it ends; a run created already ended is sent at once. */
@@ -115,7 +110,7 @@ export class OtlpClient implements RunSink {
       this.#pending.size >= this.#options.maxPendingRuns ||
       this.#pendingBytes + bytes > this.#options.exporter.maxQueueBytes;
     if (full && !this.#pending.has(run.id)) {
-      this.#exporter.countDrop("queue_full", [{ id: run.id, traceId: run.trace_id }]);
+      this.exporter.countDrop("queue_full", [{ id: run.id, traceId: run.trace_id }]);
       return DONE;
     }
     this.#forget(run.id);
@@ -145,35 +140,15 @@ export class OtlpClient implements RunSink {
   }
 
   #send(run: EndedRun, inputs: string | undefined, outputs: string | undefined): void {
-    const span = formatSpan(run, { inputs, outputs }, this.#serialize);
+    const span = formatSpan(run, { inputs, outputs }, this.serialize);
     const ids = { id: run.id, traceId: run.trace_id };
     // Ids that are not UUIDs, or unreadable times: no collector would take the span.
-    if (span === undefined) return this.#exporter.countDrop("rejected", [ids]);
-    this.#exporter.enqueue({ op: "post", ...ids, main: { span }, parts: {}, bytes: span.length + RECORD_OVERHEAD_BYTES });
-  }
-
-  /** Sends every ended span queued now; resolves when the collector acknowledged it (or it was dropped). */
-  flush(): Promise<void> {
-    return this.#exporter.flush();
-  }
-
-  /** LangSmith's name for `flush()`. */
-  awaitPendingTraceBatches(): Promise<void> {
-    return this.flush();
-  }
-
-  /** Flushes and closes the connection pool. Idempotent. Runs that never ended are not sent. */
-  shutdown(): Promise<void> {
-    return this.#exporter.shutdown();
-  }
-
-  /** Sends batches spilled to `spillDirectory` by earlier failures. */
-  replaySpilled(): Promise<{ replayedRuns: number; failedBatches: number }> {
-    return this.#exporter.replaySpilled();
+    if (span === undefined) return this.exporter.countDrop("rejected", [ids]);
+    this.exporter.enqueue({ op: "post", ...ids, main: { span }, parts: {}, bytes: span.length + RECORD_OVERHEAD_BYTES });
   }
 
   stats(): OtlpClientStats {
-    return { ...this.#exporter.stats(), ...this.#serializeStats, sampledOutRuns: 0, pendingRuns: this.#pending.size };
+    return { ...this.exporter.stats(), ...this.serializeStats, sampledOutRuns: 0, pendingRuns: this.#pending.size };
   }
 }
 
