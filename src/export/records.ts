@@ -35,7 +35,12 @@ export function estimateBytes(main: KVMap, parts: RunRecord["parts"]): number {
 
 /** Folds an update into the create still waiting in the queue: one post instead of two. */
 export function mergeInto(create: RunRecord, update: RunRecord): void {
-  for (const [key, value] of Object.entries(update.main)) if (value !== undefined) create.main[key] = value;
+  // for-in, not Object.entries: no array per field on a path taken once per run.
+  const main = update.main;
+  for (const key in main) {
+    const value = main[key];
+    if (value !== undefined) create.main[key] = value;
+  }
   for (const field of PAYLOAD_FIELDS) {
     const part = update.parts[field];
     if (part !== undefined) create.parts[field] = part;
