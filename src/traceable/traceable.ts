@@ -229,7 +229,9 @@ export function traceable<Func extends AnyFunction>(
       } else if (isRunTree(frame)) parent = frame;
     }
     const enabled = tracingEnabled ?? scope?.enabled ?? parent?.tracingEnabled ?? isTracingEnabledByEnv();
-    if (!enabled) return callUntraced(fn, this, args, tracingEnabled === false && !!parent);
+    // Untraced, a function called with a run tree first still gets it first (its parameters must
+    // not shift); there is no child to hand it, so it gets what the caller passed.
+    if (!enabled) return callUntraced(fn, this, explicitParent ? callArgs : args, tracingEnabled === false && !!parent);
 
     // One object literal of fixed shape: no spreads on the hot path (Node 20 makes those slow).
     const childConfig: RunTreeConfig = {

@@ -249,6 +249,12 @@ describe("context", () => {
     expect(sink.run("f")).toMatchObject({ parent_run_id: parent.id, inputs: { input: 1 } });
   });
 
+  it("with tracing off, a RunTree first argument still reaches the function first", async () => {
+    const parent = new RunTree({ name: "manual", tracingEnabled: false });
+    const f = traceable((run: RunTree, x: number) => `${run.name}:${x}`, { name: "f", tracingEnabled: false });
+    await expect(f(parent, 2)).resolves.toBe("manual:2");
+  });
+
   it("ROOT starts a new trace even inside a run", async () => {
     const sink = new ObservableSink();
     const detached = traceable((_r: RunTree) => getCurrentRunTree().trace_id, { name: "detached", ...on(sink) });
