@@ -5,6 +5,7 @@
  */
 import { type ClientOptions, type HidePolicy, type ResolvedClientOptions, resolveClientOptions } from "../config/options.js";
 import { SETTLED } from "../core/settled.js";
+import { SDK_NAME, SDK_VERSION } from "../core/version.js";
 import type { KVMap, RunCreate, RunSink, RunUpdate } from "../core/types.js";
 import { BatchingClient } from "./batching-client.js";
 import { BatchExporter, type ExporterStats } from "./exporter.js";
@@ -20,7 +21,6 @@ export interface ClientStats extends ExporterStats {
 
 // Runs are queued synchronously and never reject: the shared settled promise says so.
 const DONE: Promise<void> = SETTLED;
-const VERSION = "0.1.0";
 
 /** A payload as the hide policy lets it out: as is, `{}`, or redacted (a failing redactor hides it all). */
 export function hide(policy: HidePolicy, payload: KVMap | undefined): KVMap | undefined {
@@ -53,7 +53,7 @@ export class Client extends BatchingClient implements RunSink {
 
   constructor(options: ClientOptions = {}) {
     const o = resolveClientOptions(options);
-    const headers: Record<string, string> = { "user-agent": `tracewire/${VERSION}` };
+    const headers: Record<string, string> = { "user-agent": `${SDK_NAME}/${SDK_VERSION}` };
     if (o.apiKey) headers["x-api-key"] = o.apiKey;
     if (o.workspaceId) headers["x-tenant-id"] = o.workspaceId;
     const makeTransport = lazyTransport(o.apiUrl, o.maxInFlightBatches, o.fetch);

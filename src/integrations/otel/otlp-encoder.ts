@@ -6,9 +6,8 @@
 import type { ResolvedOtlpOptions } from "../../config/otlp-options.js";
 import type { BatchEncoder } from "../../export/encoder.js";
 import type { RunRecord } from "../../export/records.js";
+import { SDK_NAME, SDK_VERSION } from "../../core/version.js";
 
-export const SDK_NAME = "tracewire";
-export const SDK_VERSION = "0.1.0";
 
 /** The queued form of a span: the exporter's record, with the span text in `main.span`. */
 export function spanOf(record: RunRecord): string {

@@ -16,7 +16,8 @@ import { hide } from "../../export/client.js";
 import { BatchingClient } from "../../export/batching-client.js";
 import { BatchExporter } from "../../export/exporter.js";
 import { lazyTransport } from "../../export/transport-factory.js";
-import { SDK_NAME, SDK_VERSION, createOtlpEncoder } from "./otlp-encoder.js";
+import { SDK_NAME, SDK_VERSION } from "../../core/version.js";
+import { createOtlpEncoder } from "./otlp-encoder.js";
 import { type EndedRun, formatSpan } from "./otlp-span.js";
 
 export interface OtlpClientStats extends ClientStats {
