@@ -40,9 +40,9 @@ function readUs(): number {
  * `afterUs` (a parent's time, perhaps from a remote clock that runs ahead).
  */
 export function nextTimestampUs(afterUs = 0): number {
-  let us = readUs();
-  if (us <= state.lastUs) us = state.lastUs + 1;
-  if (us <= afterUs) us = afterUs + 1;
+  // Math.max rather than `if (...) us = last + 1`: a branch first taken after the function was
+  // optimized (two runs in one microsecond) deoptimizes it, and every caller it was inlined into.
+  const us = Math.max(readUs(), state.lastUs + 1, afterUs + 1);
   state.lastUs = us;
   return us;
 }

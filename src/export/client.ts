@@ -72,13 +72,13 @@ export class Client extends BatchingClient implements RunSink {
   #sampledOutOnCreate(run: RunCreate): boolean {
     const rate = this.#options.tracingSamplingRate;
     if (run.parent_run_id === undefined && rate < 1 && Math.random() >= rate) this.#sampledOutTraces.add(run.trace_id);
-    if (!this.#sampledOutTraces.has(run.trace_id)) return false;
+    if (this.#sampledOutTraces.size === 0 || !this.#sampledOutTraces.has(run.trace_id)) return false;
     this.#sampledOutRuns++;
     return true;
   }
 
   #sampledOutOnUpdate(runId: string, traceId: string): boolean {
-    if (!this.#sampledOutTraces.has(traceId)) return false;
+    if (this.#sampledOutTraces.size === 0 || !this.#sampledOutTraces.has(traceId)) return false;
     // The root ends last: the trace's decision is no longer needed after it.
     if (runId === traceId) this.#sampledOutTraces.delete(traceId);
     return true;

@@ -12,7 +12,8 @@ export interface EncodedBatch {
   /** Path below the backend's base URL. */
   path: string;
   contentType: string;
-  data: string;
+  /** Text is sent as UTF-8. */
+  data: string | Uint8Array<ArrayBuffer>;
 }
 
 /** `GET path` on the backend, with the exporter's headers; for probes such as LangSmith's `/info`. */

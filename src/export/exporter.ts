@@ -6,10 +6,11 @@
  */
 import PQueue from "p-queue";
 import type { DropReason, ResolvedClientOptions } from "../config/options.js";
+import { recycle } from "./byte-writer.js";
 import { type BatchEncoder, createLangsmithEncoder } from "./encoder.js";
 import { RunQueue } from "./queue.js";
 import type { RunRecord } from "./records.js";
-import { type RetryingSender, createRetryingSender } from "./retry.js";
+import { type RetryingSender, type SendResult, createRetryingSender } from "./retry.js";
 import { readSpilled, removeSpilled, spillBatch } from "./spill.js";
 import type { Transport } from "./transport.js";
 
@@ -32,9 +33,10 @@ export interface ExporterStats {
 const utf8 = new TextEncoder();
 const NodeBuffer = (globalThis as { Buffer?: { from(text: string): Uint8Array<ArrayBuffer> } }).Buffer;
 
-/** UTF-8 bytes of a body: Node's Buffer.from is ~1.6x faster than TextEncoder for large strings. */
-function utf8Bytes(text: string): Uint8Array<ArrayBuffer> {
-  return NodeBuffer ? NodeBuffer.from(text) : utf8.encode(text);
+/** A body as bytes: text as UTF-8 (Node's Buffer.from is ~1.6x faster than TextEncoder on large strings). */
+function bodyBytes(data: string | Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  if (typeof data !== "string") return data;
+  return NodeBuffer ? NodeBuffer.from(data) : utf8.encode(data);
 }
 
 async function gzip(data: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
@@ -137,32 +139,44 @@ export class BatchExporter {
   }
 
   async #sendBatch(batch: RunRecord[], signal: AbortSignal): Promise<void> {
+    let result: SendResult;
     try {
-      const probe = async (path: string) =>
-        (await this.#transport()).send({ method: "GET", path, headers: this.#headers, signal }, 5_000);
-      const acceptsGzip = await this.#encoder.acceptsGzip(probe);
-      const body = this.#encoder.encode(batch);
-      let data: Uint8Array<ArrayBuffer> = utf8Bytes(body.data);
+      result = await this.#post(batch, signal);
+    } catch {
+      // Building or compressing the body failed: nothing was sent, nothing can be retried.
+      return this.#drop("rejected", batch);
+    }
+    this.#counts.requests++;
+    if (result.ok) {
+      this.#counts.sentRuns += batch.length;
+    } else if (result.reason === "rejected" && this.#encoder.switchFormatAfter(result.response.status)) {
+      return await this.#sendBatch(batch, signal);
+    } else if (result.reason === "rejected") {
+      this.#drop("rejected", batch);
+    } else {
+      await this.#spillOrDrop(batch);
+    }
+  }
+
+  /** Encodes a batch and sends it (with retries); its body buffer is reused once that is over. */
+  async #post(batch: RunRecord[], signal: AbortSignal): Promise<SendResult> {
+    const probe = async (path: string) =>
+      (await this.#transport()).send({ method: "GET", path, headers: this.#headers, signal }, 5_000);
+    const acceptsGzip = await this.#encoder.acceptsGzip(probe);
+    const body = this.#encoder.encode(batch);
+    const encoded = bodyBytes(body.data);
+    try {
+      let data = encoded;
       const headers: Record<string, string> = { ...this.#headers, "content-type": body.contentType };
       if (acceptsGzip && data.length >= this.#options.gzipMinBytes) {
         data = await gzip(data);
         headers["content-encoding"] = "gzip";
       }
       const result = await this.#sender.send({ method: "POST", path: body.path, headers, body: data, signal });
-      this.#counts.requests++;
-      if (result.ok) {
-        this.#counts.sentRuns += batch.length;
-        this.#counts.bytesSent += data.length;
-      } else if (result.reason === "rejected" && this.#encoder.switchFormatAfter(result.response.status)) {
-        return await this.#sendBatch(batch, signal);
-      } else if (result.reason === "rejected") {
-        this.#drop("rejected", batch);
-      } else {
-        await this.#spillOrDrop(batch);
-      }
-    } catch {
-      // Building or compressing the body failed: nothing was sent, nothing can be retried.
-      this.#drop("rejected", batch);
+      if (result.ok) this.#counts.bytesSent += data.length;
+      return result;
+    } finally {
+      recycle(encoded);
     }
   }
 

@@ -3,14 +3,17 @@
  * `post.<id>`, `post.<id>.inputs`, … each `application/json`), or the JSON of `POST /runs/batch`.
  *
  * The multipart writer is by hand on purpose: undici's FormData + Response took ~64 ms for a
- * 2,000-part body here against ~0.8 ms for string assembly, which would cap the exporter near
- * 15k runs/s. Part names are ours (`op.uuid.field`) and values are JSON, so no escaping is needed.
+ * 2,000-part body here, which would cap the exporter near 15k runs/s; it writes bytes, not one
+ * big string (see byte-writer.ts). Part names are ours (`op.uuid.field`) and values are JSON, so
+ * no escaping is needed.
  */
+import { ByteWriter } from "./byte-writer.js";
 import { PAYLOAD_FIELDS, type RunRecord } from "./records.js";
 
 export interface Body {
   contentType: string;
-  data: string;
+  /** Text is sent as UTF-8. */
+  data: string | Uint8Array<ArrayBuffer>;
 }
 
 function boundary(): string {
@@ -21,18 +24,21 @@ export function multipartBody(batch: readonly RunRecord[]): Body {
   const b = boundary();
   const head = `--${b}\r\nContent-Disposition: form-data; name="`;
   const tail = `"\r\nContent-Type: application/json\r\n\r\n`;
-  // One string grown by `+=` (V8 ropes, flattened once when encoded): ~15% faster than join.
-  let data = "";
+  let capacity = 64;
+  for (const run of batch) capacity += run.bytes;
+  const out = new ByteWriter(capacity);
   for (const run of batch) {
+    // One small string per run, written at once: fewer calls than a write per piece.
     const prefix = `${run.op}.${run.id}`;
-    data += `${head}${prefix}${tail}${JSON.stringify(run.main)}\r\n`;
+    let text = `${head}${prefix}${tail}${JSON.stringify(run.main)}\r\n`;
     for (const field of PAYLOAD_FIELDS) {
       const json = run.parts[field];
-      if (json !== undefined) data += `${head}${prefix}.${field}${tail}${json}\r\n`;
+      if (json !== undefined) text += `${head}${prefix}.${field}${tail}${json}\r\n`;
     }
+    out.text(text);
   }
-  data += `--${b}--\r\n`;
-  return { contentType: `multipart/form-data; boundary=${b}`, data };
+  out.text(`--${b}--\r\n`);
+  return { contentType: `multipart/form-data; boundary=${b}`, data: out.finish() };
 }
 
 /** One run as a whole JSON object: the main fields with the serialized payloads spliced in. */
