@@ -279,7 +279,7 @@ function rowsFor(n: number, tw: Measured, ls: Measured | Missing, rss: { goal: G
       note:
         `n ÷ wall time from the first call until flush() (langsmith: awaitPendingTraceBatches()) resolved; calls in waves of ` +
         `${formatNumber(CONCURRENCY)} started together, awaited with Promise.all, one setImmediate between waves; ` +
-        `a fresh process per library and size. tracewire ${timing(tw)}` +
+        `a fresh process per library and size, timed from 250 ms after the client was constructed (start-up is not traffic). tracewire ${timing(tw)}` +
         (lsm ? `, langsmith ${timing(lsm)}` : "") +
         `. tracewire delivered all ${formatNumber(n)} runs complete; ${langsmithDelivery(n, ls)}`,
     },

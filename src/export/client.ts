@@ -9,7 +9,7 @@ import { SDK_NAME, SDK_VERSION } from "../core/version.js";
 import type { KVMap, RunCreate, RunSink, RunUpdate } from "../core/types.js";
 import { BatchingClient } from "./batching-client.js";
 import { BatchExporter, type ExporterStats } from "./exporter.js";
-import { PAYLOAD_FIELDS, type RunRecord, estimateBytes } from "./records.js";
+import { type Payloads, type RunRecord, estimateBytes } from "./records.js";
 import { lazyTransport } from "./transport-factory.js";
 
 export interface ClientStats extends ExporterStats {
@@ -33,10 +33,14 @@ export function hide(policy: HidePolicy, payload: KVMap | undefined): KVMap | un
   }
 }
 
-/** Empty events and an `extra` holding nothing but empty metadata say nothing: no part for them. */
-function isEmptyPayload(field: (typeof PAYLOAD_FIELDS)[number], value: unknown): boolean {
-  if (field === "events") return Array.isArray(value) && value.length === 0;
-  if (field !== "extra" || typeof value !== "object" || value === null) return false;
+/** Empty events say nothing: no part for them. */
+function isEmptyEvents(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
+}
+
+/** Nor does an `extra` holding nothing but empty metadata. */
+function isEmptyExtra(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
   for (const key in value) {
     if (key !== "metadata") return false;
     const metadata = (value as KVMap).metadata;
@@ -44,6 +48,16 @@ function isEmptyPayload(field: (typeof PAYLOAD_FIELDS)[number], value: unknown):
     for (const _ in metadata) return false;
   }
   return true;
+}
+
+/** What a run carries besides its small fields, before serialization. */
+interface RawPayloads {
+  inputs?: KVMap | undefined;
+  outputs?: KVMap | undefined;
+  events?: unknown;
+  extra?: unknown;
+  error?: unknown;
+  serialized?: unknown;
 }
 
 export class Client extends BatchingClient implements RunSink {
@@ -59,9 +73,9 @@ export class Client extends BatchingClient implements RunSink {
     const makeTransport = lazyTransport(o.apiUrl, o.maxInFlightBatches, o.fetch);
     super(new BatchExporter(o, headers, makeTransport), o.maxStringLength);
     this.#options = o;
-    // Load the transport now, not on the first send: compiling undici blocks the loop ~50 ms,
-    // which belongs in start-up, not in the middle of traffic. Failures surface on send.
-    makeTransport().catch(() => {});
+    // Load the transport and connect now, not on the first send: compiling undici and its parser
+    // blocks the loop for tens of ms, which belongs in start-up, not in the middle of traffic.
+    this.exporter.warmUp();
   }
 
   get apiUrl(): string {
@@ -84,13 +98,20 @@ export class Client extends BatchingClient implements RunSink {
     return true;
   }
 
-  #record(op: RunRecord["op"], main: KVMap, payloads: Partial<Record<(typeof PAYLOAD_FIELDS)[number], unknown>>): RunRecord {
-    const parts: RunRecord["parts"] = {};
-    for (const field of PAYLOAD_FIELDS) {
-      const value = payloads[field];
-      if (value === undefined || isEmptyPayload(field, value)) continue;
-      parts[field] = this.serialize(value);
-    }
+  #json(value: unknown): string | undefined {
+    return value === undefined ? undefined : this.serialize(value);
+  }
+
+  #record(op: RunRecord["op"], main: KVMap, payloads: RawPayloads): RunRecord {
+    // One object shape for every run (absent parts are undefined), fields named, not looped.
+    const parts: Payloads = {
+      inputs: this.#json(payloads.inputs),
+      outputs: this.#json(payloads.outputs),
+      events: isEmptyEvents(payloads.events) ? undefined : this.#json(payloads.events),
+      extra: isEmptyExtra(payloads.extra) ? undefined : this.#json(payloads.extra),
+      error: this.#json(payloads.error),
+      serialized: this.#json(payloads.serialized),
+    };
     return { op, id: main.id as string, traceId: main.trace_id as string, main, parts, bytes: estimateBytes(main, parts) };
   }
 

@@ -7,7 +7,7 @@
 import PQueue from "p-queue";
 import type { DropReason, ResolvedClientOptions } from "../config/options.js";
 import { recycle } from "./byte-writer.js";
-import { type BatchEncoder, createLangsmithEncoder } from "./encoder.js";
+import { type BackendProbe, type BatchEncoder, createLangsmithEncoder } from "./encoder.js";
 import { RunQueue } from "./queue.js";
 import type { RunRecord } from "./records.js";
 import { type RetryingSender, type SendResult, createRetryingSender } from "./retry.js";
@@ -138,6 +138,20 @@ export class BatchExporter {
     }
   }
 
+  /**
+   * Connects ahead of traffic: asks the encoder's probe (LangSmith's `/info`) now, which opens the
+   * keep-alive connection and runs the HTTP client's one-time set-up (its parser is WebAssembly,
+   * compiled on first use) before the first batch, instead of inside it. Failures are the
+   * probe's business (it answers "no gzip"); the first batch connects again if need be.
+   */
+  warmUp(): void {
+    void this.#encoder.acceptsGzip(this.#probe(new AbortController().signal)).catch(() => {});
+  }
+
+  #probe(signal: AbortSignal): BackendProbe {
+    return async (path) => (await this.#transport()).send({ method: "GET", path, headers: this.#headers, signal }, 5_000);
+  }
+
   async #sendBatch(batch: RunRecord[], signal: AbortSignal): Promise<void> {
     let result: SendResult;
     try {
@@ -160,9 +174,7 @@ export class BatchExporter {
 
   /** Encodes a batch and sends it (with retries); its body buffer is reused once that is over. */
   async #post(batch: RunRecord[], signal: AbortSignal): Promise<SendResult> {
-    const probe = async (path: string) =>
-      (await this.#transport()).send({ method: "GET", path, headers: this.#headers, signal }, 5_000);
-    const acceptsGzip = await this.#encoder.acceptsGzip(probe);
+    const acceptsGzip = await this.#encoder.acceptsGzip(this.#probe(signal));
     const body = this.#encoder.encode(batch);
     const encoded = bodyBytes(body.data);
     try {

@@ -29,12 +29,16 @@ export function multipartBody(batch: readonly RunRecord[]): Body {
   const out = new ByteWriter(capacity);
   for (const run of batch) {
     // One small string per run, written at once: fewer calls than a write per piece.
-    const prefix = `${run.op}.${run.id}`;
-    let text = `${head}${prefix}${tail}${JSON.stringify(run.main)}\r\n`;
-    for (const field of PAYLOAD_FIELDS) {
-      const json = run.parts[field];
-      if (json !== undefined) text += `${head}${prefix}.${field}${tail}${json}\r\n`;
-    }
+    const name = `${head}${run.op}.${run.id}`;
+    const p = run.parts;
+    let text = `${name}${tail}${JSON.stringify(run.main)}\r\n`;
+    // Fields named one by one, in PAYLOAD_FIELDS order (see records.ts for why not a loop).
+    if (p.inputs !== undefined) text += `${name}.inputs${tail}${p.inputs}\r\n`;
+    if (p.outputs !== undefined) text += `${name}.outputs${tail}${p.outputs}\r\n`;
+    if (p.events !== undefined) text += `${name}.events${tail}${p.events}\r\n`;
+    if (p.extra !== undefined) text += `${name}.extra${tail}${p.extra}\r\n`;
+    if (p.error !== undefined) text += `${name}.error${tail}${p.error}\r\n`;
+    if (p.serialized !== undefined) text += `${name}.serialized${tail}${p.serialized}\r\n`;
     out.text(text);
   }
   out.text(`--${b}--\r\n`);

@@ -41,6 +41,18 @@ describe("Client → loopback ingest", () => {
     await client.shutdown();
   });
 
+  it("connects ahead of traffic: /info is asked once, at construction, not by the first batch", async () => {
+    const client = new Client({ apiUrl: server.url, apiKey: "k-1" });
+    await server.until(() => server.infoRequests === 1, "the construction-time /info probe");
+    expect(server.requests).toHaveLength(0);
+    const run = new RunTree({ name: "after", client });
+    await run.postRun();
+    await client.flush();
+    expect(server.infoRequests).toBe(1);
+    expect(server.requests).toHaveLength(1);
+    await client.shutdown();
+  });
+
   it("a nested traceable trace arrives with its ids and dotted orders", async () => {
     const client = new Client({ apiUrl: server.url });
     const leaf = traceable(async (x: number) => x + 1, { name: "leaf" });

@@ -40,6 +40,8 @@ export class CaptureServer extends EventEmitter {
   /** Decides the reply to each ingest request; default 202. */
   reply: (req: CapturedRequest, index: number) => Reply = () => ({ status: 202 });
   info: Record<string, unknown> = { version: "test" };
+  /** `GET /info` requests answered (they are not in `requests`). */
+  infoRequests = 0;
   multipart = true;
   #server: Server;
   #hanging: ServerResponse[] = [];
@@ -81,6 +83,8 @@ export class CaptureServer extends EventEmitter {
     const path = req.url ?? "/";
     const captured: CapturedRequest = { method: req.method ?? "", path, headers: req.headers, at: Date.now(), bodyBytes: body.length, bodyText: "" };
     if (path === "/info") {
+      this.infoRequests++;
+      this.emit("change");
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(this.info));
       return;
     }
