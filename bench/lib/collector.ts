@@ -88,48 +88,76 @@ class Tally {
   }
 }
 
-/** True when a JSON text has `"end_time":` followed by something other than `null`. */
-function hasEndTime(json: string): boolean {
-  const at = json.indexOf(END_TIME_KEY);
-  if (at < 0) return false;
-  let i = at + END_TIME_KEY.length;
-  while (json.charCodeAt(i) === 32) i++;
-  return !json.startsWith("null", i);
+/** True when `bytes` holds the ASCII text `word` at `at`. */
+function asciiAt(bytes: Buffer, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
- * Scans a multipart body (as latin1 text: part names and JSON structure are ASCII) for main parts
- * named exactly `post.<uuid>` or `patch.<uuid>`; sub-parts (`post.<uuid>.inputs`, ...) only add
- * their id. A main part's value is one line of JSON (neither library pretty-prints), read up to
- * the next CRLF, and checked for a non-null `end_time`.
+ * Finds `"end_time":` in a body scanned front to back: the position found is kept until the scan
+ * passes it, so a body whose main parts lack the key is still searched once, not once per part.
  */
-function scanMultipart(text: string, tally: Tally): void {
+class EndTimeFinder {
+  #at = -1;
+  #searchedFrom = -1;
+
+  constructor(readonly bytes: Buffer) {}
+
+  /** True when the JSON in `bytes[from, to)` has `"end_time":` followed by something other than `null`. */
+  hasEndTime(from: number, to: number): boolean {
+    if (this.#at < from && this.#searchedFrom < from) {
+      this.#at = this.bytes.indexOf(END_TIME_KEY, from, "latin1");
+      this.#searchedFrom = this.#at < 0 ? Number.POSITIVE_INFINITY : from;
+    }
+    const at = this.#at;
+    if (at < from || at >= to) return false;
+    let i = at + END_TIME_KEY.length;
+    while (this.bytes[i] === 32) i++;
+    return !asciiAt(this.bytes, i, "null");
+  }
+}
+
+/**
+ * Scans a multipart body for main parts named exactly `post.<uuid>` or `patch.<uuid>`; sub-parts
+ * (`post.<uuid>.inputs`, ...) only add their id. A main part's value is one line of JSON (neither
+ * library pretty-prints), read up to the next CRLF, and checked for a non-null `end_time`.
+ *
+ * Lean on purpose — searched as bytes (no body-sized string), a string made only for a main
+ * part's id, no set insert for a sub-part of the run just seen: the collector shares the
+ * machine's cores with the worker it measures.
+ */
+function scanMultipart(bytes: Buffer, tally: Tally): void {
   let pos = 0;
+  let lastIdAt = -1;
+  const endTimes = new EndTimeFinder(bytes);
   for (;;) {
-    const mark = text.indexOf(MAIN_PART_MARK, pos);
+    const mark = bytes.indexOf(MAIN_PART_MARK, pos, "latin1");
     if (mark < 0) return;
     const nameStart = mark + MAIN_PART_MARK.length;
-    const nameEnd = text.indexOf('"', nameStart);
+    const nameEnd = bytes.indexOf(0x22, nameStart); // '"'
     if (nameEnd < 0) return;
     pos = nameEnd + 1;
-    const dot = text.indexOf(".", nameStart);
+    const dot = bytes.indexOf(0x2e, nameStart); // '.'
     if (dot < 0 || dot > nameEnd) continue;
-    const op = text.slice(nameStart, dot);
-    if (op !== "post" && op !== "patch") continue;
-    const id = text.slice(dot + 1, dot + 1 + UUID_LENGTH);
-    const afterId = dot + 1 + UUID_LENGTH;
+    const isOp = (dot - nameStart === 4 && asciiAt(bytes, nameStart, "post")) || (dot - nameStart === 5 && asciiAt(bytes, nameStart, "patch"));
+    if (!isOp) continue;
+    const idAt = dot + 1;
+    const afterId = idAt + UUID_LENGTH;
     if (afterId > nameEnd) continue;
     if (afterId < nameEnd) {
       // A payload part of that run: it names the run but says nothing about its end.
-      tally.see(id, false);
+      const sameRun = lastIdAt >= 0 && bytes.compare(bytes, lastIdAt, lastIdAt + UUID_LENGTH, idAt, afterId) === 0;
+      if (!sameRun) tally.see(bytes.toString("latin1", idAt, afterId), false);
       continue;
     }
-    const valueStart = text.indexOf("\r\n\r\n", nameEnd);
+    lastIdAt = idAt;
+    const valueStart = bytes.indexOf("\r\n\r\n", nameEnd, "latin1");
     if (valueStart < 0) return;
-    const valueEnd = text.indexOf("\r\n", valueStart + 4);
-    const value = text.slice(valueStart + 4, valueEnd < 0 ? text.length : valueEnd);
-    tally.see(id, hasEndTime(value));
-    pos = valueEnd < 0 ? text.length : valueEnd;
+    const valueEnd = bytes.indexOf("\r\n", valueStart + 4, "latin1");
+    const end = valueEnd < 0 ? bytes.length : valueEnd;
+    tally.see(bytes.toString("latin1", idAt, afterId), endTimes.hasEndTime(valueStart + 4, end));
+    pos = end;
   }
 }
 
@@ -187,7 +215,7 @@ export async function startCollector(): Promise<Collector> {
         else if (encoding !== undefined && encoding !== "identity") throw new Error(`content-encoding ${encoding}`);
         if (path.endsWith("/runs/multipart")) {
           mine.multipartRequests++;
-          scanMultipart(body.toString("latin1"), mine);
+          scanMultipart(body, mine);
         } else {
           mine.batchRequests++;
           scanBatch(body.toString("utf8"), mine);
