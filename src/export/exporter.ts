@@ -105,7 +105,7 @@ export class BatchExporter {
 
   #schedule(): void {
     const q = this.#queue;
-    if (q.length >= this.#options.maxBatchRuns || q.bytes >= this.#options.maxBatchBytes) this.#drain(false);
+    if (q.length >= this.#options.maxBatchRuns || q.bytes >= this.#options.maxBatchBytes) this.#drainSoon();
     else if (q.length > 0 && this.#timer === undefined) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
@@ -113,6 +113,22 @@ export class BatchExporter {
       }, this.#options.flushDelayMs);
       (this.#timer as { unref?: () => void }).unref?.();
     }
+  }
+
+  #drainScheduled = false;
+
+  /**
+   * A full batch leaves at the end of the current task, not inside the call that filled it: the
+   * per-run path then never contains the sending code, which kept V8 re-optimizing it (and the
+   * traced call it is inlined into) whenever the sending side's object shapes changed.
+   */
+  #drainSoon(): void {
+    if (this.#drainScheduled) return;
+    this.#drainScheduled = true;
+    queueMicrotask(() => {
+      this.#drainScheduled = false;
+      this.#drain(false);
+    });
   }
 
   /** Moves queued runs into batches: while a send slot is free, or all of them when flushing. */

@@ -10,7 +10,7 @@ function multipart(parts: [name: string, json: string][]): string {
   return `${parts.map(([name, json]) => `--${b}\r\nContent-Disposition: form-data; name="${name}"\r\nContent-Type: application/json\r\n\r\n${json}\r\n`).join("")}--${b}--\r\n`;
 }
 
-async function post(collector: Collector, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<number> {
+async function post(collector: Collector, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<number> {
   const response = await fetch(`${collector.url}/runs/multipart`, {
     method: "POST",
     headers: { "content-type": "multipart/form-data; boundary=----b", ...headers },
@@ -40,7 +40,7 @@ describe("bench collector", () => {
       [`other.${id(5)}`, "{}"],
     ]);
     expect(await post(collector, body)).toBe(202);
-    expect(await post(collector, gzipSync(multipart([[`post.${id(6)}`, `{"end_time":"x"}`]])), { "content-encoding": "gzip" })).toBe(202);
+    expect(await post(collector, new Uint8Array(gzipSync(multipart([[`post.${id(6)}`, `{"end_time":"x"}`]]))), { "content-encoding": "gzip" })).toBe(202);
     const counts = collector.counts();
     expect(counts.runs).toBe(5); // 1, 2, 3, 4, 6
     expect(counts.completeRuns).toBe(3); // 1, 2 (by its patch), 6
