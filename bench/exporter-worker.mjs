@@ -87,12 +87,20 @@ loop.reset();
 
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
+// The peak over the first tenth of the runs: against the whole run's, it says whether memory
+// keeps growing with the number of runs or levels off (bounded by the exporter's queue).
+const tenth = Math.ceil(runs / 10);
+let peakAtTenth = 0;
 for (let done = 0; done < runs; ) {
   const wave = Math.min(concurrency, runs - done);
   const calls = new Array(wave);
   for (let k = 0; k < wave; k++) calls[k] = f(done + k);
   await Promise.all(calls);
   done += wave;
+  if (peakAtTenth === 0 && done >= tenth) {
+    sampleRss();
+    peakAtTenth = Math.max(sampledPeak, process.resourceUsage().maxRSS * 1024);
+  }
   // A traced call that does no I/O settles in microtasks only: without this turn of the event
   // loop the whole call phase would be one macrotask, and no exporter could send (or a timer
   // fire) until it ended. Each wave models `concurrency` requests arriving in one loop turn.
@@ -122,6 +130,7 @@ const result = {
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
   runsPerSec: runs / seconds,
   peakRssMiB: Math.max(sampledPeak, maxRss) / MiB,
+  peakRssAtTenthMiB: peakAtTenth / MiB,
   baselineRssMiB: baselineRss / MiB,
   p99DelayMs: loop.percentile(99) / 1e6,
   maxDelayMs: loop.max / 1e6,

@@ -106,13 +106,17 @@ export class BatchExporter {
   #schedule(): void {
     const q = this.#queue;
     if (q.length >= this.#options.maxBatchRuns || q.bytes >= this.#options.maxBatchBytes) this.#drainSoon();
-    else if (q.length > 0 && this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#drain(false);
-      }, this.#options.flushDelayMs);
-      (this.#timer as { unref?: () => void }).unref?.();
-    }
+    else this.#armTimer();
+  }
+
+  /** Runs still queued leave after the flush delay at the latest. */
+  #armTimer(): void {
+    if (this.#queue.length === 0 || this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#drain("due");
+    }, this.#options.flushDelayMs);
+    (this.#timer as { unref?: () => void }).unref?.();
   }
 
   #drainScheduled = false;
@@ -127,15 +131,26 @@ export class BatchExporter {
     this.#drainScheduled = true;
     queueMicrotask(() => {
       this.#drainScheduled = false;
-      this.#drain(false);
+      this.#drain("full");
+      // What is left waits for the delay, or for a slot (a finished batch schedules again).
+      this.#armTimer();
     });
   }
 
-  /** Moves queued runs into batches: while a send slot is free, or all of them when flushing. */
-  #drain(all: boolean): void {
+  /**
+   * Moves queued runs into batches while a send slot is free: only full batches (`"full"`), or
+   * whatever is queued once its delay is up (`"due"`); or all of it, slots or not (`"all"`, flush).
+   */
+  #drain(mode: "full" | "due" | "all"): void {
     const { maxBatchRuns, maxBatchBytes, maxInFlightBatches } = this.#options;
-    while (this.#queue.length > 0 && (all || this.#inFlight.pending + this.#inFlight.size < maxInFlightBatches)) {
-      const batch = this.#queue.take(maxBatchRuns, maxBatchBytes);
+    const q = this.#queue;
+    while (
+      q.length > 0 &&
+      (mode === "all" ||
+        (this.#inFlight.pending + this.#inFlight.size < maxInFlightBatches &&
+          (mode === "due" || q.length >= maxBatchRuns || q.bytes >= maxBatchBytes)))
+    ) {
+      const batch = q.take(maxBatchRuns, maxBatchBytes);
       const bytes = batch.reduce((sum, r) => sum + r.bytes, 0);
       this.#inFlightBytes += bytes;
       this.#inFlightRuns += batch.length;
@@ -255,7 +270,7 @@ export class BatchExporter {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    this.#drain(true);
+    this.#drain("all");
     await Promise.all([...this.#pending]);
   }
 
@@ -270,7 +285,7 @@ export class BatchExporter {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    this.#drain(true);
+    this.#drain("all");
     for (const controller of this.#abortable) controller.abort();
   }
 

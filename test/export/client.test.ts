@@ -53,6 +53,18 @@ describe("Client → loopback ingest", () => {
     await client.shutdown();
   });
 
+  it("a full batch leaves at the end of the task; the rest waits for the delay, not in a partial batch", async () => {
+    const client = new Client({ apiUrl: server.url, maxBatchRuns: 10, flushDelayMs: 60_000 });
+    for (let i = 0; i < 15; i++) void new RunTree({ name: `r${i}`, client }).postRun();
+    expect(client.stats()).toMatchObject({ queuedRuns: 15, inFlightBatches: 0 });
+    await Promise.resolve();
+    expect(client.stats()).toMatchObject({ queuedRuns: 5, inFlightBatches: 1, inFlightRuns: 10 });
+    await client.flush();
+    expect(server.requests).toHaveLength(2);
+    expect(server.runs.size).toBe(15);
+    await client.shutdown();
+  });
+
   it("a nested traceable trace arrives with its ids and dotted orders", async () => {
     const client = new Client({ apiUrl: server.url });
     const leaf = traceable(async (x: number) => x + 1, { name: "leaf" });
