@@ -1,7 +1,7 @@
 export { RunTree, isRunTree, type RunTreeConfig, type RunTreeInheritArgs } from "./run-tree/run-tree.js";
 export { Client, type ClientStats } from "./export/client.js";
 export { overrideFetchImplementation } from "./export/fetch-transport.js";
-export { uuid7 } from "./core/ids.js";
+export { uuid7, uuid7FromTime } from "./core/ids.js";
 export { getDefaultProjectName, isTracingEnabled } from "./config/env.js";
 export type { ClientOptions, DropReason, DroppedRun } from "./config/options.js";
 export { TracewireError, ConfigError, RunTreeMissingError } from "./core/errors.js";

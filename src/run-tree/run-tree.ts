@@ -175,7 +175,18 @@ export class RunTree {
     handoff.startUs = 0;
     const parent = handedParent ?? config.parent_run;
 
-    this.id = config.id ?? uuid7();
+    // The start first: a new id carries it (UUID v7's time fields).
+    // A parent from another copy of tracewire (or from langsmith) has no #startUs: read its stamp.
+    const parentUs = !parent ? 0 : #startUs in parent ? parent.#startUs : lastStampUs((parent as RunTree).dotted_order);
+    let startUs: number;
+    if (config.dotted_order) {
+      startUs = remoteStartUs || lastStampUs(config.dotted_order) || toUs(config.start_time ?? Date.now());
+    } else {
+      startUs = config.start_time === undefined ? nextTimestampUs(parentUs) : toUs(config.start_time);
+      if (startUs <= parentUs) startUs = parentUs + 1;
+    }
+    this.#startUs = startUs;
+    this.id = config.id ?? uuid7(startUs);
     this.name = config.name;
     this.run_type = config.run_type ?? "chain";
     this.parent_run = parent;
@@ -212,19 +223,13 @@ export class RunTree {
     }
     this.tags = union(this.#subtreeTags, config.tags);
 
-    // A parent from another copy of tracewire (or from langsmith) has no #startUs: read its stamp.
-    const parentUs = !parent ? 0 : #startUs in parent ? parent.#startUs : lastStampUs((parent as RunTree).dotted_order);
     if (config.dotted_order) {
       this.dotted_order = config.dotted_order;
-      this.#startUs = remoteStartUs || lastStampUs(config.dotted_order) || toUs(config.start_time ?? Date.now());
     } else {
-      let us = config.start_time === undefined ? nextTimestampUs(parentUs) : toUs(config.start_time);
-      if (us <= parentUs) us = parentUs + 1;
-      this.#startUs = us;
-      const segment = formatSegment(us, this.id);
+      const segment = formatSegment(startUs, this.id);
       this.dotted_order = parent ? `${parent.dotted_order}.${segment}` : segment;
     }
-    this.start_time = formatIsoUs(this.#startUs);
+    this.start_time = formatIsoUs(startUs);
     if (config.end_time !== undefined) this.end_time = formatIsoUs(toUs(config.end_time));
   }
 
