@@ -108,9 +108,26 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
     }
   }
 
+  /**
+   * The common payload, checked without recursion: a plain object (`{ input: 1 }`, `{ out: "…" }`)
+   * whose values are all numbers, booleans, null or strings within the bound.
+   */
+  function isFlatPlain(value: unknown): boolean {
+    if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) return false;
+      const v = (value as Record<string, unknown>)[key];
+      const type = typeof v;
+      if (type === "string") {
+        if ((v as string).length > maxStringLength) return false;
+      } else if (type !== "number" && type !== "boolean" && v !== null) return false;
+    }
+    return true;
+  }
+
   return (value: unknown): string => {
     try {
-      if (isPlain(value, 0, [])) return JSON.stringify(value) ?? "null";
+      if (isFlatPlain(value) || isPlain(value, 0, [])) return JSON.stringify(value) ?? "null";
     } catch {
       // A getter that throws: the safe path below copes.
     }
