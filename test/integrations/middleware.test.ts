@@ -475,6 +475,77 @@ describe("request runs in mounted routers are named by the full route pattern", 
 });
 
 describe("withFetchTracing (in process)", () => {
+  /** Trace headers from a traced client call: a request that continues a trace is traced. */
+  const tracedRequest = async (url: string, init: RequestInit = {}) =>
+    new Request(url, {
+      ...init,
+      headers: await traceable(async () => getCurrentRunTree().toHeaders(), { client: clientSink, tracingEnabled: true })(),
+    });
+
+  /** A body the test feeds chunk by chunk. */
+  function controlledBody() {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const stream = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+    return {
+      stream,
+      push: (text: string) => controller.enqueue(new TextEncoder().encode(text)),
+      close: () => controller.close(),
+      fail: (error: Error) => controller.error(error),
+    };
+  }
+
+  it("ends the request run when a streamed body has been read to the end, not when the handler returns", async () => {
+    const body = controlledBody();
+    const handler = withFetchTracing(() => new Response(body.stream, { status: 200, headers: { "x-kind": "sse" } }), {
+      client: serverSink,
+      requestRun: true,
+    });
+    const response = await handler(await tracedRequest("http://127.0.0.1/stream"));
+    expect(response.headers.get("x-kind")).toBe("sse");
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    body.push("first ");
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("first ");
+    expect(serverSink.runs()).toHaveLength(0); // still streaming: nothing ended, nothing posted
+    body.push("last");
+    await reader.read();
+    const lastChunkAt = Date.now();
+    body.close();
+    expect((await reader.read()).done).toBe(true);
+    // The request run is posted once, ended (end time, status and all).
+    await serverSink.until((sink) => sink.created.length === 1, "the request run");
+    const [run] = serverSink.runs();
+    expect(run).toMatchObject({ name: "GET /stream", outputs: { status_code: 200 } });
+    expect(run?.error).toBeUndefined();
+    expect(Date.parse(String(run?.end_time))).toBeGreaterThanOrEqual(lastChunkAt - 1);
+  });
+
+  it("records a body the client stopped reading as Cancelled, and a body that failed with its error", async () => {
+    const cancelled = controlledBody();
+    const failing = controlledBody();
+    const handler = withFetchTracing(
+      (request: Request) => new Response(request.url.endsWith("/cancel") ? cancelled.stream : failing.stream),
+      { client: serverSink, requestRun: true },
+    );
+    const first = await handler(await tracedRequest("http://127.0.0.1/cancel"));
+    await first.body?.cancel("client went away");
+    const second = await handler(await tracedRequest("http://127.0.0.1/fail"));
+    const reading = new Response(second.body).text();
+    failing.push("partial");
+    failing.fail(new Error("backend died"));
+    await expect(reading).rejects.toThrow("backend died");
+    await serverSink.until((sink) => sink.created.length === 2, "both request runs");
+    expect(serverSink.run("GET /cancel")).toMatchObject({ error: "Cancelled", outputs: { status_code: 200 } });
+    expect(serverSink.run("GET /fail").error).toContain("backend died");
+  });
+
+  it("passes a bodiless response through as it is, ended at once", async () => {
+    const original = new Response(null, { status: 204 });
+    const handler = withFetchTracing(() => original, { client: serverSink, requestRun: true });
+    expect(await handler(await tracedRequest("http://127.0.0.1/empty", { method: "DELETE" }))).toBe(original);
+    await serverSink.until((sink) => sink.created.length === 1, "the request run");
+    expect(serverSink.run("DELETE /empty")).toMatchObject({ outputs: { status_code: 204 } });
+  });
+
   it("rethrows the handler's own error, even one that cannot be printed, and records the request run", async () => {
     const unprintable = Object.create(null) as object;
     const handler = withFetchTracing(

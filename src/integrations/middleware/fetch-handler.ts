@@ -24,13 +24,53 @@ export function withFetchTracing<Rest extends unknown[]>(
       headers: request.headers,
       remoteAddress: options.getRemoteAddress?.(request, ...rest),
     });
+    let response: Response;
     try {
-      const response = await runInRequest(context, () => handler(request, ...rest));
-      endRequest(context, { status: response.status });
-      return response;
+      response = await runInRequest(context, () => handler(request, ...rest));
     } catch (error) {
       endRequest(context, { status: 500, error });
       throw error;
     }
+    if (context.requestRun === undefined || response.body === null) {
+      endRequest(context, { status: response.status });
+      return response;
+    }
+    return endWhenBodyEnds(response, (error) => endRequest(context, { status: response.status, error }));
   };
+}
+
+/**
+ * The response with a body that calls `end` once it has been read to the end, failed, or been
+ * cancelled (the client went away: "Cancelled"), so a streamed response (server-sent events, an
+ * LLM's tokens) is timed to its last byte, not to the moment the handler returned it.
+ */
+function endWhenBodyEnds(response: Response, end: (error?: unknown) => void): Response {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let ended = false;
+  const finish = (error?: unknown): void => {
+    if (ended) return;
+    ended = true;
+    end(error);
+  };
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          finish();
+        } else {
+          controller.enqueue(value);
+        }
+      } catch (error) {
+        controller.error(error);
+        finish(error);
+      }
+    },
+    cancel(reason) {
+      finish("Cancelled");
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
