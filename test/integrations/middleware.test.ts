@@ -13,6 +13,7 @@ import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server"
 import express from "express";
 import Fastify from "fastify";
 import { Hono } from "hono";
+import Router from "@koa/router";
 import Koa from "koa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTracingFetch } from "../../src/entries/fetch.js";
@@ -456,6 +457,16 @@ describe("request runs in mounted routers are named by the full route pattern", 
       app.use(honoTracing(options));
       app.route("/api", api);
       return listening(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server);
+    },
+    async koa(options) {
+      const app = new Koa();
+      app.use(koaTracing(options));
+      const api = new Router({ prefix: "/api" });
+      api.post("/items/:id", (ctx) => {
+        ctx.body = {};
+      });
+      app.use(api.routes());
+      return listening(app.listen(0, "127.0.0.1"));
     },
     async fastify(options) {
       const app = Fastify();
