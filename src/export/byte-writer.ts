@@ -20,9 +20,17 @@ const NodeBuffer = (globalThis as unknown as { Buffer?: BufferConstructorLike })
 const hasUtf8Write = typeof (NodeBuffer?.allocUnsafeSlow(0) as Partial<NodeLikeBuffer> | undefined)?.utf8Write === "function";
 const utf8 = new TextEncoder();
 
-/** Buffers kept for reuse, and the most that are kept (one per batch in flight, plus one). */
+/**
+ * Buffers kept for reuse: a few (about one per batch in flight), none larger than a few usual
+ * batches, so a burst of huge bodies is not held on to afterwards.
+ */
 const spare: Uint8Array<ArrayBuffer>[] = [];
 const MAX_SPARE = 8;
+const MAX_SPARE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+function keep(buffer: Uint8Array<ArrayBuffer>): void {
+  if (spare.length < MAX_SPARE && buffer.length <= MAX_SPARE_BUFFER_BYTES) spare.push(buffer);
+}
 /** Views handed out by `finish()`, and the whole buffer each may give back through `recycle()`. */
 const recyclable = new WeakMap<Uint8Array, Uint8Array<ArrayBuffer>>();
 
@@ -45,7 +53,7 @@ export function recycle(body: Uint8Array): void {
   const buffer = recyclable.get(body);
   if (buffer === undefined) return;
   recyclable.delete(body);
-  if (spare.length < MAX_SPARE) spare.push(buffer);
+  keep(buffer);
 }
 
 export class ByteWriter {
@@ -62,7 +70,7 @@ export class ByteWriter {
     if (needed > this.#bytes.length) {
       const grown = allocate(Math.max(needed, this.#bytes.length * 2));
       grown.set(this.#bytes.subarray(0, this.#length));
-      if (spare.length < MAX_SPARE) spare.push(this.#bytes);
+      keep(this.#bytes);
       this.#bytes = grown;
     }
     return this.#bytes;

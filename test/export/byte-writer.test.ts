@@ -28,6 +28,15 @@ describe("ByteWriter", () => {
     expect(secondBytes.buffer).toBe(firstBytes.buffer);
   });
 
+  it("does not hold on to a huge body's buffer after it is sent", () => {
+    const huge = new ByteWriter(5 * 1024 * 1024);
+    huge.text("x".repeat(5 * 1024 * 1024));
+    const hugeBytes = huge.finish();
+    recycle(hugeBytes);
+    const next = new ByteWriter(5 * 1024 * 1024);
+    expect(next.finish().buffer).not.toBe(hugeBytes.buffer);
+  });
+
   it("ignores what it did not hand out, and a second recycle of the same body", () => {
     const foreign = new Uint8Array(8192);
     recycle(foreign);
