@@ -87,20 +87,20 @@ loop.reset();
 
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
-// The peak over the first tenth of the runs: against the whole run's, it says whether memory
-// keeps growing with the number of runs or levels off (bounded by the exporter's queue).
+// RSS sampled through the run (about 100 samples, at wave boundaries), grouped by the tenth of
+// the runs it was taken in: the medians per tenth show whether memory keeps growing with the
+// number of runs or levels off, without the transient peaks a single reading can catch.
 const tenth = Math.ceil(runs / 10);
-let peakAtTenth = 0;
+const sampleEveryWaves = Math.max(1, Math.floor(runs / concurrency / 100));
+const rssByTenth = Array.from({ length: 10 }, () => []);
+let waveCount = 0;
 for (let done = 0; done < runs; ) {
   const wave = Math.min(concurrency, runs - done);
   const calls = new Array(wave);
   for (let k = 0; k < wave; k++) calls[k] = f(done + k);
   await Promise.all(calls);
   done += wave;
-  if (peakAtTenth === 0 && done >= tenth) {
-    sampleRss();
-    peakAtTenth = Math.max(sampledPeak, process.resourceUsage().maxRSS * 1024);
-  }
+  if (++waveCount % sampleEveryWaves === 0) rssByTenth[Math.min(9, Math.floor((done - 1) / tenth))].push(process.memoryUsage.rss());
   // A traced call that does no I/O settles in microtasks only: without this turn of the event
   // loop the whole call phase would be one macrotask, and no exporter could send (or a timer
   // fire) until it ended. Each wave models `concurrency` requests arriving in one loop turn.
@@ -130,7 +130,10 @@ const result = {
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
   runsPerSec: runs / seconds,
   peakRssMiB: Math.max(sampledPeak, maxRss) / MiB,
-  peakRssAtTenthMiB: peakAtTenth / MiB,
+  rssMedianByTenthMiB: rssByTenth.map((samples) => {
+    const sorted = [...samples].sort((a, b) => a - b);
+    return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)] / MiB;
+  }),
   baselineRssMiB: baselineRss / MiB,
   p99DelayMs: loop.percentile(99) / 1e6,
   maxDelayMs: loop.max / 1e6,
