@@ -16,8 +16,10 @@ export interface Body {
   data: string | Uint8Array<ArrayBuffer>;
 }
 
+/** 64 random bits in hex: short (it is written three times per run), and never in a JSON body by chance. */
 function boundary(): string {
-  return `----tracewire${crypto.getRandomValues(new Uint32Array(2)).join("")}`;
+  const [a = 0, b = 0] = crypto.getRandomValues(new Uint32Array(2));
+  return `tw${a.toString(16).padStart(8, "0")}${b.toString(16).padStart(8, "0")}`;
 }
 
 export function multipartBody(batch: readonly RunRecord[]): Body {
