@@ -5,7 +5,8 @@ import { createUndiciTransport } from "./undici-transport.js";
 
 /**
  * A given `fetch` (or one set by `overrideFetchImplementation`) wins; otherwise an undici pool
- * where undici loads (Node), else the platform `fetch` (Bun, Deno, edge runtimes).
+ * where undici loads (Node, and Deno through its npm support), else the platform `fetch` (Bun,
+ * edge runtimes).
  */
 export function lazyTransport(baseUrl: string, connections: number, fetchImpl?: typeof fetch): () => Promise<Transport> {
   let transport: Promise<Transport> | undefined;
