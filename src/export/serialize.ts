@@ -1,13 +1,23 @@
 /**
  * JSON for payloads that never throws: cycles become "[Circular]", BigInt a string, Map an
  * object, Set an array, Error its name/message/stack, and strings past a bound are cut (and
- * counted) so one huge value cannot hold the event loop.
+ * counted) so one huge value cannot hold the event loop. Nor can a shared-reference "bomb"
+ * (each level pointing twice at the next: 40 levels are 2^40 objects once written out): past
+ * MAX_CONTAINERS objects and arrays the rest of a payload is cut, marked and counted.
  */
 export interface SerializeStats {
   truncatedValues: number;
 }
 
 const MAX_DEPTH = 100;
+/**
+ * Objects and arrays one payload may hold as written out (numbers and strings inside them do not
+ * count: a flat array of a million embeddings values is one). Walking this many takes ~50 ms.
+ */
+const MAX_CONTAINERS = 200_000;
+const CUT = `[Truncated: more than ${MAX_CONTAINERS} objects]`;
+/** Thrown from the replacer to abandon a stringify that went over the budget. */
+const OVER_BUDGET = new Error("over the container budget");
 
 function errorJson(error: Error): Record<string, unknown> {
   return { name: error.name, message: error.message, stack: error.stack };
@@ -16,7 +26,13 @@ function errorJson(error: Error): Record<string, unknown> {
 export function createSerializer(maxStringLength: number, stats: SerializeStats): (value: unknown) => string {
   // Counted per attempt and committed once, so a value retried after a cycle counts once.
   let truncated = 0;
+  /** Objects and arrays met so far in the current pass over a payload. */
+  let containers = 0;
+  /** Whether the current decycle pass cut the payload short. */
+  let cut = false;
+
   function replace(_key: string, value: unknown): unknown {
+    if (typeof value === "object" && value !== null && ++containers > MAX_CONTAINERS) throw OVER_BUDGET;
     switch (typeof value) {
       case "string":
         if (value.length <= maxStringLength) return value;
@@ -35,8 +51,12 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
     }
   }
 
-  /** A copy without cycles, bounded in depth, for the rare value plain stringify refuses. */
+  /** A copy without cycles, bounded in depth and size, for the rare value plain stringify refuses. */
   function decycle(value: unknown, ancestors: object[]): unknown {
+    if (containers >= MAX_CONTAINERS && typeof value === "object" && value !== null) {
+      cut = true;
+      return CUT;
+    }
     const v = replace("", value);
     if (typeof v !== "object" || v === null) return v;
     if (ancestors.includes(v)) return "[Circular]";
@@ -45,9 +65,14 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
     try {
       const json = (v as { toJSON?: () => unknown }).toJSON;
       if (typeof json === "function") return decycle(json.call(v), ancestors);
-      if (Array.isArray(v)) return v.map((item) => decycle(item, ancestors));
+      if (Array.isArray(v)) {
+        const out: unknown[] = [];
+        for (let i = 0; i < v.length && !cut; i++) out.push(decycle(v[i], ancestors));
+        return out;
+      }
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(v)) {
+        if (cut) break;
         try {
           out[key] = decycle((v as Record<string, unknown>)[key], ancestors);
         } catch (e) {
@@ -61,12 +86,17 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
   }
 
   function attempt(value: unknown): string {
+    containers = 0;
     try {
       return JSON.stringify(value, replace) ?? "null";
     } catch {
       truncated = 0;
+      containers = 0;
+      cut = false;
       try {
-        return JSON.stringify(decycle(value, [])) ?? "null";
+        const copy = decycle(value, []);
+        if (cut) truncated++;
+        return JSON.stringify(copy) ?? "null";
       } catch (e) {
         return JSON.stringify({ error: `[Unserializable: ${String(e)}]` });
       }
@@ -86,6 +116,7 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
         return false;
       case "object": {
         if (value === null) return true;
+        if (++containers > MAX_CONTAINERS) return false;
         if (depth >= MAX_DEPTH || value instanceof Map || value instanceof Set || value instanceof Error) return false;
         if (ancestors.includes(value)) return false;
         if (typeof (value as { toJSON?: unknown }).toJSON === "function") return !(value instanceof Object) || value instanceof Date;
@@ -126,6 +157,7 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
   }
 
   return (value: unknown): string => {
+    containers = 0;
     try {
       if (isFlatPlain(value) || isPlain(value, 0, [])) return JSON.stringify(value) ?? "null";
     } catch {
