@@ -549,6 +549,14 @@ describe("withFetchTracing (in process)", () => {
     expect(serverSink.run("GET /fail").error).toContain("backend died");
   });
 
+  it("ends a HEAD request's run at once, body or not (servers never send it)", async () => {
+    const original = new Response("ignored", { status: 200 });
+    const handler = withFetchTracing(() => original, { client: serverSink, requestRun: true });
+    expect(await handler(await tracedRequest("http://127.0.0.1/head", { method: "HEAD" }))).toBe(original);
+    await serverSink.until((sink) => sink.created.length === 1, "the request run");
+    expect(serverSink.run("HEAD /head")).toMatchObject({ outputs: { status_code: 200 } });
+  });
+
   it("passes a bodiless response through as it is, ended at once", async () => {
     const original = new Response(null, { status: 204 });
     const handler = withFetchTracing(() => original, { client: serverSink, requestRun: true });

@@ -31,7 +31,8 @@ export function withFetchTracing<Rest extends unknown[]>(
       endRequest(context, { status: 500, error });
       throw error;
     }
-    if (context.requestRun === undefined || response.body === null) {
+    // A HEAD response's body is never sent, so never read: its run ends now.
+    if (context.requestRun === undefined || response.body === null || request.method === "HEAD") {
       endRequest(context, { status: response.status });
       return response;
     }
