@@ -50,14 +50,13 @@ function isEmptyExtra(value: unknown): boolean {
   return true;
 }
 
-/** What a run carries besides its small fields, before serialization. */
+/** What a run (a create or an update) carries besides its small fields, before serialization. */
 interface RawPayloads {
   inputs?: KVMap | undefined;
   outputs?: KVMap | undefined;
   events?: unknown;
   extra?: unknown;
   error?: unknown;
-  serialized?: unknown;
 }
 
 export class Client extends BatchingClient implements RunSink {
@@ -102,15 +101,16 @@ export class Client extends BatchingClient implements RunSink {
     return value === undefined ? undefined : this.serialize(value);
   }
 
-  #record(op: RunRecord["op"], main: KVMap, payloads: RawPayloads): RunRecord {
-    // One object shape for every run (absent parts are undefined), fields named, not looped.
+  /** A queued record: payloads hidden as configured, then serialized; one object shape for every run. */
+  #record(op: RunRecord["op"], main: KVMap, run: RawPayloads, serialized?: unknown): RunRecord {
+    const o = this.#options;
     const parts: Payloads = {
-      inputs: this.#json(payloads.inputs),
-      outputs: this.#json(payloads.outputs),
-      events: isEmptyEvents(payloads.events) ? undefined : this.#json(payloads.events),
-      extra: isEmptyExtra(payloads.extra) ? undefined : this.#json(payloads.extra),
-      error: this.#json(payloads.error),
-      serialized: this.#json(payloads.serialized),
+      inputs: this.#json(hide(o.hideInputs, run.inputs)),
+      outputs: this.#json(hide(o.hideOutputs, run.outputs)),
+      events: isEmptyEvents(run.events) ? undefined : this.#json(run.events),
+      extra: isEmptyExtra(run.extra) ? undefined : this.#json(run.extra),
+      error: this.#json(run.error),
+      serialized: this.#json(serialized),
     };
     return { op, id: main.id as string, traceId: main.trace_id as string, main, parts, bytes: estimateBytes(main, parts) };
   }
@@ -131,17 +131,7 @@ export class Client extends BatchingClient implements RunSink {
       tags: run.tags,
       reference_example_id: run.reference_example_id,
     };
-    const o = this.#options;
-    this.exporter.enqueue(
-      this.#record("post", main, {
-        inputs: hide(o.hideInputs, run.inputs),
-        outputs: hide(o.hideOutputs, run.outputs),
-        events: run.events,
-        extra: run.extra,
-        error: run.error,
-        serialized: run.serialized,
-      }),
-    );
+    this.exporter.enqueue(this.#record("post", main, run, run.serialized));
     return DONE;
   }
 
@@ -157,16 +147,7 @@ export class Client extends BatchingClient implements RunSink {
       session_name: run.session_name,
       tags: run.tags,
     };
-    const o = this.#options;
-    this.exporter.enqueue(
-      this.#record("patch", main, {
-        inputs: hide(o.hideInputs, run.inputs),
-        outputs: hide(o.hideOutputs, run.outputs),
-        events: run.events,
-        extra: run.extra,
-        error: run.error,
-      }),
-    );
+    this.exporter.enqueue(this.#record("patch", main, run));
     return DONE;
   }
 
