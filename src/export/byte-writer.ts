@@ -11,7 +11,7 @@
 interface NodeLikeBuffer extends Uint8Array<ArrayBuffer> {
   utf8Write(text: string, offset: number): number;
 }
-type BufferConstructorLike = { allocUnsafeSlow(size: number): NodeLikeBuffer };
+type BufferConstructorLike = { allocUnsafeSlow(size: number): NodeLikeBuffer; from(text: string): Uint8Array<ArrayBuffer> };
 
 // Node, Bun and Deno's npm mode have Buffer (its utf8Write is ~2x faster than encodeInto on short
 // strings); browsers and edge runtimes use TextEncoder. allocUnsafeSlow: never a slice of Node's
@@ -19,6 +19,12 @@ type BufferConstructorLike = { allocUnsafeSlow(size: number): NodeLikeBuffer };
 const NodeBuffer = (globalThis as unknown as { Buffer?: BufferConstructorLike }).Buffer;
 const hasUtf8Write = typeof (NodeBuffer?.allocUnsafeSlow(0) as Partial<NodeLikeBuffer> | undefined)?.utf8Write === "function";
 const utf8 = new TextEncoder();
+
+/** A body as bytes: text as UTF-8 (Node's Buffer.from is ~1.6x faster than TextEncoder on large strings). */
+export function bodyBytes(data: string | Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  if (typeof data !== "string") return data;
+  return NodeBuffer ? NodeBuffer.from(data) : utf8.encode(data);
+}
 
 /**
  * Buffers kept for reuse: a few (about one per batch in flight), none larger than a few usual
