@@ -11,6 +11,7 @@
  *   `00000000-0000-0000-XXXX-XXXXXXXXXXXX`: the span id zero-padded, so its span-id maps back
  *   to the same 16 digits and a pass-through hop re-emits the caller's parent-id unchanged.
  */
+import { isUuid } from "../core/ids.js";
 import { type HeaderGetter, listValue } from "./carrier.js";
 import { formatTracestate, parseTracestate } from "./tracestate.js";
 
@@ -125,8 +126,6 @@ export function readTraceContext(get: HeaderGetter): TraceContext | undefined {
 
 // ---------------------------------------------------------------- ids
 
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** `0af7651916cd43dd8448eb211c80319c` → `0af76519-16cd-43dd-8448-eb211c80319c` (32 lower-case hex in). */
 export function uuidOfTraceId(traceId: string): string {
   const t = traceId;
@@ -135,14 +134,14 @@ export function uuidOfTraceId(traceId: string): string {
 
 /** A run's trace UUID as a W3C trace-id, or `undefined` when it is not a valid one. */
 export function traceIdOfUuid(uuid: string): string | undefined {
-  if (uuid.length !== 36 || !UUID_SHAPE.test(uuid)) return undefined;
+  if (!isUuid(uuid)) return undefined;
   const hex = uuid.replaceAll("-", "");
   return /[^0]/.test(hex) ? hex : undefined;
 }
 
 /** A run's span-id: the last 16 hex digits of its UUID, or `undefined` when not a valid one. */
 export function spanIdOfUuid(uuid: string): string | undefined {
-  if (uuid.length !== 36 || !UUID_SHAPE.test(uuid)) return undefined;
+  if (!isUuid(uuid)) return undefined;
   const hex = uuid.slice(19, 23) + uuid.slice(24);
   return /[^0]/.test(hex) ? hex : undefined;
 }
