@@ -45,11 +45,6 @@ diagnosticsChannel.subscribe("net.client.socket", (message) => {
 });
 
 const MiB = 1024 * 1024;
-let sampledPeak = 0;
-const sampleRss = () => {
-  const rss = process.memoryUsage.rss();
-  if (rss > sampledPeak) sampledPeak = rss;
-};
 
 /** Builds the traced function and the flush for one library; the client is created here. */
 async function setup() {
@@ -68,11 +63,8 @@ async function setup() {
 }
 
 const { f, flush, stats } = await setup();
-sampleRss();
 const baselineRss = process.memoryUsage.rss();
 
-const sampler = setInterval(sampleRss, 50);
-sampler.unref();
 const RESOLUTION_MS = 10;
 const loop = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 loop.enable();
@@ -114,9 +106,7 @@ const cpu = process.cpuUsage(cpuBefore);
 // One more tick so that a block just before flush resolved is recorded too (outside the timing).
 await sleep(2 * RESOLUTION_MS);
 loop.disable();
-clearInterval(sampler);
-sampleRss();
-// getrusage's maxrss (KiB on Linux): the true peak, including moments between two samples.
+// getrusage's maxrss (KiB): the process's true peak resident set, not a sample of it.
 const maxRss = process.resourceUsage().maxRSS * 1024;
 
 const seconds = (finished - started) / 1000;
@@ -129,7 +119,7 @@ const result = {
   // CPU time of the whole process (all threads: main, GC helpers, libuv) over the same interval.
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
   runsPerSec: runs / seconds,
-  peakRssMiB: Math.max(sampledPeak, maxRss) / MiB,
+  peakRssMiB: maxRss / MiB,
   rssMedianByTenthMiB: rssByTenth.map((samples) => {
     const sorted = [...samples].sort((a, b) => a - b);
     return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)] / MiB;

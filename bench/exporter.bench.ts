@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Collector, type CollectorCounts, startCollector } from "./lib/collector.js";
+import { REPO_ROOT } from "./lib/libs.js";
 import { formatNumber } from "./lib/report.js";
 import { type BenchContext, type Goal, type LibName, type ResultRow, defineBench } from "./lib/types.js";
 
@@ -53,7 +54,6 @@ interface Measured {
 }
 
 const WORKER_SOURCE = fileURLToPath(new URL("./exporter-worker.mjs", import.meta.url));
-const REPO = fileURLToPath(new URL("../", import.meta.url));
 
 /** Where the workers run: a private copy of the build (see `snapshotBuild`). */
 interface Snapshot {
@@ -73,12 +73,12 @@ function snapshotBuild(): Snapshot {
   const dir = mkdtempSync(join(tmpdir(), "tracewire-exporter-bench-"));
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   try {
-    copyFileSync(join(REPO, "package.json"), join(dir, "package.json"));
-    cpSync(join(REPO, "dist"), join(dir, "dist"), { recursive: true });
+    copyFileSync(join(REPO_ROOT, "package.json"), join(dir, "package.json"));
+    cpSync(join(REPO_ROOT, "dist"), join(dir, "dist"), { recursive: true });
     for (const entry of ["index.js", "traceable.js"]) {
       if (!existsSync(join(dir, "dist", entry))) throw new Error(`dist/${entry} is missing: build first (\`npm run bench\` does)`);
     }
-    symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"), "dir");
+    symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
     const worker = join(dir, "exporter-worker.mjs");
     copyFileSync(WORKER_SOURCE, worker);
     return { dir, worker, remove };
@@ -148,13 +148,12 @@ function isWorkerResult(value: unknown): value is WorkerResult {
   );
 }
 
-/** The parent's environment without anything that would make a library trace elsewhere or load a loader. */
+/**
+ * The parent's environment without a loader (`NODE_OPTIONS`: tsx would add ~30 MiB to each
+ * worker). `LANGSMITH_*`/`LANGCHAIN_*` are already gone: `run.ts` scrubs them before any suite.
+ */
 function workerEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith("LANGSMITH_") || name.startsWith("LANGCHAIN_") || name === "NODE_OPTIONS") continue;
-    env[name] = value;
-  }
+  const { NODE_OPTIONS: _loader, ...env } = process.env;
   return env;
 }
 
@@ -262,7 +261,7 @@ function langsmithDelivery(n: number, ls: Measured | Missing): string {
 }
 
 /** The rows of one size. */
-function rowsFor(n: number, tw: Measured, ls: Measured | Missing, rss: { goal: Goal; note?: string } | undefined): ResultRow[] {
+function rowsFor(n: number, tw: Measured, ls: Measured | Missing, rssGoal: Goal | undefined): ResultRow[] {
   const label = sizeLabel(n);
   const op = (metric: string): string => `${formatNumber(n)} runs → collector: ${metric}`;
   const lsm = "worker" in ls ? ls : undefined;
@@ -299,12 +298,11 @@ function rowsFor(n: number, tw: Measured, ls: Measured | Missing, rss: { goal: G
       unit: "MiB",
       better: "lower",
       values: both((m) => m.worker.peakRssMiB),
-      goals: rss ? [rss.goal] : undefined,
+      goals: rssGoal ? [rssGoal] : undefined,
       note:
-        `the worker process's peak resident set (getrusage maxrss, also sampled every 50 ms); after imports and client ` +
+        `the worker process's peak resident set (getrusage maxrss); after imports and client ` +
         `construction it was ${tw.worker.baselineRssMiB.toFixed(0)} MiB (tracewire)` +
-        (lsm ? ` / ${lsm.worker.baselineRssMiB.toFixed(0)} MiB (langsmith)` : "") +
-        (rss?.note ? `; ${rss.note}` : ""),
+        (lsm ? ` / ${lsm.worker.baselineRssMiB.toFixed(0)} MiB (langsmith)` : ""),
     },
     {
       id: `exporter.${label}.loopDelay`,
@@ -400,7 +398,7 @@ export default defineBench({
       const tenths = large.worker.rssMedianByTenthMiB;
       const growth = (tenths[9] ?? 0) - (tenths[1] ?? 0);
       return [
-        ...rowsFor(SMALL, small, ls(SMALL), { goal: { kind: "absolute", max: RSS_GOAL_MIB } }),
+        ...rowsFor(SMALL, small, ls(SMALL), { kind: "absolute", max: RSS_GOAL_MIB }),
         ...rowsFor(MEDIUM, tw(MEDIUM), ls(MEDIUM), undefined),
         ...rowsFor(LARGE, large, ls(LARGE), undefined),
         {

@@ -9,11 +9,9 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { BasicTracerProvider, type ReadableSpan, SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { Client as LangsmithClient } from "langsmith";
 import { traceable as lsTraceable } from "langsmith/traceable";
-import type * as TraceableApi from "../src/entries/traceable.js";
+import { loadTraceable } from "./lib/libs.js";
 import { timeOp } from "./lib/measure.js";
 import { defineBench } from "./lib/types.js";
-
-type Traceable = typeof TraceableApi;
 
 /**
  * A sink that takes each run and keeps nothing: the cost measured is the tracer's own. Both
@@ -44,7 +42,7 @@ export default defineBench({
   description:
     "An async function traced by each library, runs handed to a client that discards them (depth 1: one run per call; depth 3: three nested runs per call), and the untraced wrapper beside a bare `AsyncLocalStorage.run`.",
   async run(ctx) {
-    const tw = (await import(new URL("../dist/traceable.js", import.meta.url).href)) as Traceable;
+    const tw = await loadTraceable();
     const tracer = otelTracer();
     const lsClient = discardingLangsmithClient();
     const work = async (x: number) => x + 1;

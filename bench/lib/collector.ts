@@ -99,19 +99,19 @@ function asciiAt(bytes: Buffer, at: number, word: string): boolean {
  * passes it, so a body whose main parts lack the key is still searched once, not once per part.
  */
 class EndTimeFinder {
+  /** The next `"end_time":` at or after the last search start; Infinity once there is none. */
   #at = -1;
-  #searchedFrom = -1;
 
   constructor(readonly bytes: Buffer) {}
 
   /** True when the JSON in `bytes[from, to)` has `"end_time":` followed by something other than `null`. */
   hasEndTime(from: number, to: number): boolean {
-    if (this.#at < from && this.#searchedFrom < from) {
-      this.#at = this.bytes.indexOf(END_TIME_KEY, from, "latin1");
-      this.#searchedFrom = this.#at < 0 ? Number.POSITIVE_INFINITY : from;
+    if (this.#at < from) {
+      const found = this.bytes.indexOf(END_TIME_KEY, from, "latin1");
+      this.#at = found < 0 ? Number.POSITIVE_INFINITY : found;
     }
     const at = this.#at;
-    if (at < from || at >= to) return false;
+    if (at >= to) return false;
     let i = at + END_TIME_KEY.length;
     while (this.bytes[i] === 32) i++;
     return !asciiAt(this.bytes, i, "null");

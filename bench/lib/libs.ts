@@ -10,17 +10,30 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type * as TracewireApi from "../../src/index.js";
+import type * as TraceableApi from "../../src/entries/traceable.js";
 
 export type Tracewire = typeof TracewireApi;
+export type Traceable = typeof TraceableApi;
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DIST_ENTRY = join(ROOT, "dist", "index.js");
 
-export async function loadTracewire(): Promise<Tracewire> {
-  if (!existsSync(DIST_ENTRY)) {
-    throw new Error(`${DIST_ENTRY} is missing: build first (\`npm run bench\` runs \`npm run build\`).`);
+/** A built entry of the package (`dist/<entry>.js`), with a clear error when nothing is built. */
+async function loadBuilt(entry: string): Promise<unknown> {
+  const path = join(ROOT, "dist", `${entry}.js`);
+  if (!existsSync(path)) {
+    throw new Error(`${path} is missing: build first (\`npm run bench\` runs \`npm run build\`).`);
   }
-  return (await import(new URL("../../dist/index.js", import.meta.url).href)) as Tracewire;
+  return import(new URL(`../../dist/${entry}.js`, import.meta.url).href);
+}
+
+export async function loadTracewire(): Promise<Tracewire> {
+  return (await loadBuilt("index")) as Tracewire;
+}
+
+/** `tracewire/traceable`, built. */
+export async function loadTraceable(): Promise<Traceable> {
+  return (await loadBuilt("traceable")) as Traceable;
 }
 
 function newestMtime(dir: string): number {

@@ -28,7 +28,7 @@ export interface TimeOpSpec {
   note?: string;
 }
 
-const DEFAULT_BATCH = 64;
+export const DEFAULT_BATCH = 64;
 
 /** Written by every call so the optimiser cannot drop a call whose result is unused. */
 export let blackhole: unknown;
@@ -122,9 +122,12 @@ export async function timeOp(ctx: BenchContext, spec: TimeOpSpec): Promise<Resul
   for (const lib of libs) {
     const fn = spec.impls[lib] as OpFn;
     // One probe call: surfaces a throwing implementation before timing, and tells sync from async.
+    // It counts as a batch of its own, so `afterBatch` resets what it used (an input pool of
+    // `batch` items then suffices).
     const probe = fn();
     const async = isThenable(probe);
     if (async) await probe;
+    spec.afterBatch?.[lib]?.();
     tasks.set(lib, { task: batchTask(fn, batch, spec.afterBatch?.[lib], async), async });
   }
 
