@@ -5,7 +5,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { tracingContext } from "tracewire/traceable";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,26 +12,16 @@ import { client } from "../../examples/distributed/client.mjs";
 import { createApp as createExpressApp } from "../../examples/distributed/express-server.mjs";
 import { createApp as createHonoApp } from "../../examples/distributed/hono-server.mjs";
 import { ObservableSink } from "../helpers/observable-sink.js";
+import { closeServer, originOf } from "../helpers/servers.js";
 
 const clientSink = new ObservableSink();
 const serverSink = new ObservableSink();
 const servers: Server[] = [];
 const urls: Record<"express" | "hono", string> = { express: "", hono: "" };
 
-function listening(server: Server): Promise<string> {
+async function listening(server: Server): Promise<string> {
   servers.push(server);
-  return new Promise((resolve, reject) => {
-    const ready = (): void => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    if (server.listening) return ready();
-    server.once("listening", ready).once("error", reject);
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  return `${await originOf(server)}/`;
 }
 
 beforeAll(async () => {
@@ -42,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(servers.map(close));
+  await Promise.all(servers.map(closeServer));
 });
 
 /** The client's traceable with tracing on and its runs going to `clientSink`. */

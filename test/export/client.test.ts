@@ -71,7 +71,6 @@ describe("Client → loopback ingest", () => {
     const mid = traceable(async (x: number) => leaf(x), { name: "mid" });
     const root = traceable(async (x: number) => mid(x), { name: "root", client, tracingEnabled: true });
     await root(1);
-    await server.untilEnded(0);
     await client.flush();
     await server.untilEnded(3);
     const byName = Object.fromEntries([...server.runs.values()].map((r) => [r.name, r]));

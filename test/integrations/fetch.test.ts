@@ -4,14 +4,13 @@
  * loopback servers record the raw headers they receive: one allowed, one not (same host, other
  * port: an origin includes its port).
  */
-import { once } from "node:events";
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Agent, type Dispatcher, fetch as undiciFetch, request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTracingFetch, createTracingInterceptor } from "../../src/entries/fetch.js";
 import { getCurrentRunTree, traceable } from "../../src/entries/traceable.js";
 import { ObservableSink } from "../helpers/observable-sink.js";
+import { closeServer, originOf } from "../helpers/servers.js";
 
 /** A server that answers 200 and keeps each request's raw headers. */
 interface Recorder {
@@ -27,15 +26,7 @@ async function startRecorder(): Promise<Recorder> {
     req.resume().once("end", () => res.end("ok"));
   });
   server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, server };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
+  return { origin: await originOf(server), received, server };
 }
 
 let allowed: Recorder;

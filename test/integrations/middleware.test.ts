@@ -29,6 +29,7 @@ import {
 } from "../../src/entries/middleware.js";
 import { getCurrentRunTree, traceable } from "../../src/entries/traceable.js";
 import { ObservableSink, type SeenRun } from "../helpers/observable-sink.js";
+import { closeServer, originOf } from "../helpers/servers.js";
 
 type Mode = "ok" | "fail" | "throw";
 interface Reply {
@@ -60,16 +61,8 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.close()));
 });
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
-}
-
 async function listening(server: Server): Promise<Started> {
-  if (!server.listening) await once(server, "listening");
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
+  return { origin: await originOf(server), close: () => closeServer(server) };
 }
 
 async function readText(req: IncomingMessage): Promise<string> {
@@ -573,8 +566,7 @@ describe("withFetchTracing (in process)", () => {
       },
       { client: serverSink, requestRun: true },
     );
-    const headers = await traceable(async () => getCurrentRunTree().toHeaders(), { client: clientSink, tracingEnabled: true })();
-    await expect(handler(new Request("http://127.0.0.1/boom", { method: "POST", headers }))).rejects.toBe(unprintable);
+    await expect(handler(await tracedRequest("http://127.0.0.1/boom", { method: "POST" }))).rejects.toBe(unprintable);
     const [request] = serverSink.runs();
     expect(request).toMatchObject({ name: "POST /boom", outputs: { status_code: 500 }, error: "Error (unprintable)" });
   });

@@ -11,9 +11,7 @@
  *   = the last 16 hex digits of our run id.
  * - Off by default: neither end speaks W3C unless asked, so LangSmith behaviour is unchanged.
  */
-import { once } from "node:events";
 import { type IncomingMessage, type RequestListener, type Server, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { ROOT_CONTEXT, SpanKind, context, propagation, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { TraceState, W3CTraceContextPropagator } from "@opentelemetry/core";
@@ -26,6 +24,7 @@ import { type TraceContextHeaders, traceContextHeaders, uuidOfSpanId, uuidOfTrac
 import { getCurrentRunTree, traceable } from "../../src/entries/traceable.js";
 import { ObservableSink, type SeenRun } from "../helpers/observable-sink.js";
 import { waitFor } from "../helpers/wait.js";
+import { closeServer, originOf } from "../helpers/servers.js";
 
 const spans = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
@@ -51,23 +50,14 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await Promise.all(agents.splice(0).map((agent) => agent.close()));
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()));
-          server.closeAllConnections();
-        }),
-    ),
-  );
+  await Promise.all(servers.splice(0).map(closeServer));
 });
 
 async function listen(handler: RequestListener): Promise<string> {
   const server = createServer(handler);
   servers.push(server);
   server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return originOf(server);
 }
 
 /** Runs that have ended: a request run arrives created already ended, a traced step by its update. */
@@ -75,13 +65,6 @@ function untilEnded(count: number): Promise<void> {
   return sink.until((s) => s.runs().filter((r) => r.end_time !== undefined).length >= count, `${count} ended runs`);
 }
 
-function runNamed(name: string): SeenRun {
-  const run = sink.runs().find((r) => r.name === name);
-  if (!run) throw new Error(`no run named ${name}; have ${sink.runs().map((r) => r.name).join(", ")}`);
-  return run;
-}
-
-const placeholderFor = (spanId: string): string => uuidOfSpanId(spanId);
 const hexOf = (uuid: string): string => uuid.replaceAll("-", "");
 
 /** An OTel-instrumented call: a client span active, its context injected into the fetch headers. */
@@ -122,11 +105,11 @@ describe("an OpenTelemetry client calls a tracewire server", () => {
     const client = await otelCall(url);
     await untilEnded(2);
 
-    const requestRun = runNamed("GET /");
+    const requestRun = sink.run("GET /");
     expect(requestRun.trace_id).toBe(uuidOfTraceId(client.traceId));
-    expect(requestRun.parent_run_id).toBe(placeholderFor(client.spanId));
+    expect(requestRun.parent_run_id).toBe(uuidOfSpanId(client.spanId));
     expect(requestRun.dotted_order.slice(22, 58)).toBe(uuidOfTraceId(client.traceId));
-    const step = runNamed("server-step");
+    const step = sink.run("server-step");
     expect(step.trace_id).toBe(requestRun.trace_id);
     expect(step.parent_run_id).toBe(requestRun.id);
     expect(step.dotted_order.startsWith(`${requestRun.dotted_order}.`)).toBe(true);
@@ -151,7 +134,7 @@ describe("an OpenTelemetry client calls a tracewire server", () => {
     expect(client.traceId).toBe("0af7651916cd43dd8448eb211c80319c");
     expect((JSON.parse(client.body) as TraceContextHeaders).tracestate).toBe("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
     await untilEnded(2);
-    expect(runNamed("GET /").trace_id).toBe("0af76519-16cd-43dd-8448-eb211c80319c");
+    expect(sink.run("GET /").trace_id).toBe("0af76519-16cd-43dd-8448-eb211c80319c");
   });
 
   it("an unsampled caller is respected: nothing is recorded for its trace", async () => {
@@ -219,7 +202,7 @@ describe("a tracewire client calls an OpenTelemetry server", () => {
     await expect(call()).resolves.toBe("ok");
     await untilEnded(1);
     await waitFor(() => spans.getFinishedSpans().length === 2, { what: "the OTel server's two spans" });
-    expectJoined(runNamed("client-call"));
+    expectJoined(sink.run("client-call"));
   });
 
   it("through the undici interceptor: the same", async () => {
@@ -234,7 +217,7 @@ describe("a tracewire client calls an OpenTelemetry server", () => {
     await expect(call()).resolves.toBe("ok");
     await untilEnded(1);
     await waitFor(() => spans.getFinishedSpans().length === 2, { what: "the OTel server's two spans" });
-    expectJoined(runNamed("client-call"));
+    expectJoined(sink.run("client-call"));
   });
 
   it("without traceContext no traceparent is sent: the OTel server starts its own trace", async () => {
@@ -245,7 +228,7 @@ describe("a tracewire client calls an OpenTelemetry server", () => {
     await untilEnded(1);
     await waitFor(() => spans.getFinishedSpans().length === 2, { what: "the OTel server's two spans" });
     expect(finished("otel-handler").parentSpanContext).toBeUndefined();
-    expect(finished("otel-handler").spanContext().traceId).not.toBe(hexOf(runNamed("client-call").trace_id));
+    expect(finished("otel-handler").spanContext().traceId).not.toBe(hexOf(sink.run("client-call").trace_id));
   });
 });
 
@@ -267,12 +250,12 @@ describe("through an OpenTelemetry service and back", () => {
     const call = traceable(async () => (await tracedFetch(middle)).text(), { name: "origin", client: sink, tracingEnabled: true });
     await call();
     await untilEnded(3);
-    const origin = runNamed("origin");
+    const origin = sink.run("origin");
     const middleSpan = finished("otel-middle");
     expect(middleSpan.parentSpanContext?.spanId).toBe(hexOf(origin.id).slice(-16));
-    const requestRun = runNamed("GET /");
+    const requestRun = sink.run("GET /");
     expect(requestRun.trace_id).toBe(origin.trace_id);
-    expect(requestRun.parent_run_id).toBe(placeholderFor(middleSpan.spanContext().spanId));
-    expect(runNamed("server-step").trace_id).toBe(origin.trace_id);
+    expect(requestRun.parent_run_id).toBe(uuidOfSpanId(middleSpan.spanContext().spanId));
+    expect(sink.run("server-step").trace_id).toBe(origin.trace_id);
   });
 });

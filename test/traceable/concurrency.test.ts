@@ -7,7 +7,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { RunTree } from "tracewire";
 import { getCurrentRunTree, traceable, tracingContext, withRunTree } from "tracewire/traceable";
@@ -16,6 +15,7 @@ import { client } from "../../examples/distributed/client.mjs";
 import { createApp as createExpressApp } from "../../examples/distributed/express-server.mjs";
 import { createApp as createHonoApp } from "../../examples/distributed/hono-server.mjs";
 import { ObservableSink, type SeenRun } from "../helpers/observable-sink.js";
+import { closeServer, originOf } from "../helpers/servers.js";
 
 const N = 1000;
 
@@ -66,13 +66,9 @@ describe("1,000 concurrent requests over HTTP keep separate trees", () => {
   const serverSinks = { express: new ObservableSink(), hono: new ObservableSink() };
   const urls = { express: "", hono: "" };
 
-  const listening = (server: Server): Promise<string> => {
+  const listening = async (server: Server): Promise<string> => {
     servers.push(server);
-    return new Promise((resolve, reject) => {
-      const ready = (): void => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-      if (server.listening) return ready();
-      server.once("listening", ready).once("error", reject);
-    });
+    return `${await originOf(server)}/`;
   };
 
   beforeAll(async () => {
@@ -82,15 +78,7 @@ describe("1,000 concurrent requests over HTTP keep separate trees", () => {
   });
 
   afterAll(async () => {
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      ),
-    );
+    await Promise.all(servers.map(closeServer));
   });
 
   it.each(["express", "hono"] as const)("against the %s example", async (framework) => {
