@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ClientStats } from "../../src/export/client.js";
 import { type CaptureServer, startCaptureServer } from "../helpers/capture-server.js";
+import { NO_DROPS } from "../helpers/runs.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/exit-child.mjs", import.meta.url));
 
@@ -76,7 +77,7 @@ async function runChild(args: string[], whileRunning?: (child: ChildProcess) => 
 /** Every run the child created was counted `retries_exhausted` and reported, none sent. */
 function expectAllAbandoned(exit: Exit, runs: number): void {
   expect(exit.stats).toMatchObject({ sentRuns: 0, queuedRuns: 0, inFlightRuns: 0 });
-  expect(exit.stats.dropped).toEqual({ queue_full: 0, rejected: 0, retries_exhausted: exit.droppedIds.length, too_large: 0 });
+  expect(exit.stats.dropped).toEqual({ ...NO_DROPS, retries_exhausted: exit.droppedIds.length });
   // Records, not runs: an update may travel apart from its create; every run is among them.
   expect(new Set(exit.droppedIds).size).toBe(runs);
 }
@@ -92,7 +93,7 @@ describe("process exit", () => {
     expect(ended).toHaveLength(500);
     expect(new Set(ended.map((r) => r.name))).toEqual(new Set(Array.from({ length: 500 }, (_, i) => `child-${i}`)));
     for (const run of ended) expect(run.outputs).toEqual({ out: Number(String(run.name).slice("child-".length)) });
-    expect(exit.stats).toMatchObject({ queuedRuns: 0, inFlightRuns: 0, dropped: { queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0 } });
+    expect(exit.stats).toMatchObject({ queuedRuns: 0, inFlightRuns: 0, dropped: NO_DROPS });
     expect(exit.droppedIds).toEqual([]);
   });
 
@@ -153,7 +154,7 @@ describe("process exit", () => {
       expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
       expect(exit.exitedAt - exit.workDoneAt).toBeLessThan(2000);
       expect(exit.droppedIds).toEqual([]);
-      expect(exit.stats.dropped).toEqual({ queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0 });
+      expect(exit.stats.dropped).toEqual(NO_DROPS);
       const files = (await readdir(directory)).filter((f) => f.endsWith(".tracewire-batch.json"));
       const records = (await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(directory, f), "utf8")) as { id: string }[]))).flat();
       expect(records).toHaveLength(exit.stats.spilledRuns);

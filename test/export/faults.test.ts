@@ -13,10 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DropReason, DroppedRun } from "../../src/config/options.js";
-import { Client, type ClientStats } from "../../src/export/client.js";
+import { Client } from "../../src/export/client.js";
 import { RunTree } from "../../src/run-tree/run-tree.js";
 import { CaptureServer, type Reply, startCaptureServer } from "../helpers/capture-server.js";
 import { waitFor } from "../helpers/wait.js";
+import { NO_DROPS, postEnded } from "../helpers/runs.js";
 
 let server: CaptureServer;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -55,23 +56,9 @@ async function postAndPatch(client: Client, count: number, prefix = "run"): Prom
   return ids;
 }
 
-/** Runs already ended when posted: exactly one queued record each, so counts are exact. */
-async function postEnded(client: Client, count: number, inputs: (i: number) => Record<string, unknown> = (i) => ({ i })): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const run = new RunTree({ name: `ended-${i}`, client, inputs: inputs(i) });
-    run.end({ out: i });
-    await run.postRun();
-    ids.push(run.id);
-  }
-  return ids;
-}
-
 function endedIds(s: CaptureServer): string[] {
   return [...s.runs.values()].filter((r) => typeof r.end_time === "string").map((r) => r.id);
 }
-
-const NO_DROPS: ClientStats["dropped"] = { queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0 };
 
 function sorted(ids: Iterable<string>): string[] {
   return [...ids].sort();

@@ -20,6 +20,7 @@ import { traceable } from "../../src/entries/traceable.js";
 import { RunTree } from "../../src/run-tree/run-tree.js";
 import { type CaptureServer, type CapturedRequest, startCaptureServer } from "../helpers/capture-server.js";
 import { ObservableSink } from "../helpers/observable-sink.js";
+import { NO_DROPS, postEnded } from "../helpers/runs.js";
 
 interface OtlpValue {
   stringValue?: string;
@@ -262,35 +263,24 @@ describe("spans leave when runs end", () => {
 });
 
 describe("retries and drops are the LangSmith exporter's", () => {
-  async function endedRuns(client: OtlpClient, count: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const run = new RunTree({ name: `ended-${i}`, client });
-      run.end({ i });
-      await run.postRun();
-      ids.push(run.id);
-    }
-    return ids;
-  }
-
   it("a 503 then 200 delivers everything, with the retry counted", async () => {
     server.reply = (_req, index) => (index === 0 ? { status: 503 } : { status: 200 });
     const client = otlp();
-    const ids = await endedRuns(client, 5);
+    const ids = await postEnded(client, 5);
     await client.flush();
     expect(server.requests).toHaveLength(2);
     expect(spansOf(server).map((s) => attr(s, "langsmith.span.id")).sort()).toEqual([...ids].sort());
     const stats = client.stats();
     expect(stats.retries).toBe(1);
     expect(stats.sentRuns).toBe(5);
-    expect(stats.dropped).toEqual({ queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0 });
+    expect(stats.dropped).toEqual(NO_DROPS);
   });
 
   it("a 400 is final: no retry, every span counted rejected and reported", async () => {
     server.reply = () => ({ status: 400, body: '{"message":"bad"}' });
     const dropped: string[] = [];
     const client = otlp({ onDrop: (reason, runs) => reason === "rejected" && dropped.push(...runs.map((r) => r.id)) });
-    const ids = await endedRuns(client, 3);
+    const ids = await postEnded(client, 3);
     await client.flush();
     expect(server.requests).toHaveLength(1);
     expect(dropped.sort()).toEqual([...ids].sort());
@@ -301,7 +291,7 @@ describe("retries and drops are the LangSmith exporter's", () => {
   it("a collector that stays down is retries_exhausted at the deadline", async () => {
     server.reply = () => ({ status: 503 });
     const client = otlp({ retryDeadlineMs: 50 });
-    await endedRuns(client, 2);
+    await postEnded(client, 2);
     await client.flush();
     expect(client.stats().dropped.retries_exhausted).toBe(2);
   });
