@@ -44,6 +44,11 @@ export interface Collector {
   counts(): CollectorCounts;
   /** Forgets everything counted so far (between two measured workers). */
   reset(): void;
+  /**
+   * Takes the backend down (stops listening, drops every connection: clients see ECONNREFUSED)
+   * or brings it back on the same port. For the soak's outage.
+   */
+  setDown(down: boolean): Promise<void>;
   /** Stops listening and destroys every open connection. */
   close(): Promise<void>;
 }
@@ -228,13 +233,20 @@ export async function startCollector(): Promise<Collector> {
   };
 
   const server: Server = createServer({ keepAliveTimeout: 30_000 }, handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
+  const listen = (port: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  const stop = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  await listen(0);
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -243,10 +255,7 @@ export async function startCollector(): Promise<Collector> {
     reset: () => {
       tally = new Tally();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    setDown: (down) => (down ? stop() : listen(port)),
+    close: () => (server.listening ? stop() : Promise.resolve()),
   };
 }

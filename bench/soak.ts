@@ -1,0 +1,141 @@
+/**
+ * The exporter soak (`npm run soak`; issue 12, "Must show" 2). Two phases against a loopback
+ * collector, each with the load in a fresh process (bench/soak-worker.mjs):
+ *
+ * 1. steady load for `--minutes` (10), the backend down (connections refused) for `--down` (30) s
+ *    in the middle, then up again. Passes when no run is lost — every run the worker made reached
+ *    the collector complete, or was counted dropped under a reason — and the worker's peak RSS
+ *    stayed within its baseline + `maxQueueBytes` + 20%.
+ * 2. `await f(i); await client.flush()` in a loop for `--flush-seconds` (60): 0 drops.
+ *
+ *   npm run soak                                      # the full soak (~12 min)
+ *   npm run soak -- --minutes 1 --down 10 --flush-seconds 15   # a quick look
+ *
+ * Prints each phase's figures as a Markdown table and PASS/FAIL; exits 1 on any FAIL.
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { type Collector, startCollector } from "./lib/collector.js";
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: "string", default: "10" },
+    down: { type: "string", default: "30" },
+    rate: { type: "string", default: "2000" },
+    payload: { type: "string", default: "2048" },
+    "flush-seconds": { type: "string", default: "60" },
+  },
+});
+const minutes = Number(values.minutes);
+const downSeconds = Number(values.down);
+const rate = Number(values.rate);
+const payloadBytes = Number(values.payload);
+const flushSeconds = Number(values["flush-seconds"]);
+
+/** The Client's default `maxQueueBytes`: the worker runs with the defaults. */
+const MAX_QUEUE_BYTES = 256 * 1024 * 1024;
+const MiB = 1024 * 1024;
+const WORKER = fileURLToPath(new URL("./soak-worker.mjs", import.meta.url));
+
+interface Stats {
+  sentRuns: number;
+  retries: number;
+  requests: number;
+  queuedBytes: number;
+  inFlightBytes: number;
+  dropped: Record<string, number>;
+}
+type Line =
+  | { type: "ready"; baselineRss: number }
+  | { type: "progress"; t: number; rss: number; created: number; stats: Stats }
+  | { type: "done"; created: number; seconds: number; baselineRss: number; peakRss: number; stats: Stats };
+
+/** Runs one worker; `onLine` sees every line as it comes (the outage is timed from them). */
+async function runWorker(args: string[], onLine: (line: Line) => void): Promise<Extract<Line, { type: "done" }>> {
+  const child = spawn(process.execPath, [WORKER, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  let done: Extract<Line, { type: "done" }> | undefined;
+  for await (const text of createInterface({ input: child.stdout })) {
+    const line = JSON.parse(text) as Line;
+    onLine(line);
+    if (line.type === "done") done = line;
+  }
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (!done || code !== 0) throw new Error(`soak worker ${args[0]} exited ${code} without a result`);
+  return done;
+}
+
+const dropsOf = (stats: Stats): number => Object.values(stats.dropped).reduce((a, b) => a + b, 0);
+const verdicts: boolean[] = [];
+function row(name: string, value: string, ok?: boolean): string {
+  if (ok !== undefined) verdicts.push(ok);
+  return `| ${name} | ${value} | ${ok === undefined ? "" : ok ? "PASS" : "FAIL"} |`;
+}
+
+async function steadyPhase(collector: Collector): Promise<string[]> {
+  const seconds = minutes * 60;
+  const downAt = seconds / 2 - downSeconds / 2;
+  let peakQueued = 0;
+  let outage: Promise<void> | undefined;
+  let downSince = 0;
+  const done = await runWorker(["steady", String(seconds), collector.url, String(rate), String(payloadBytes)], (line) => {
+    if (line.type !== "progress") return;
+    peakQueued = Math.max(peakQueued, line.stats.queuedBytes + line.stats.inFlightBytes);
+    if (!outage && line.t >= downAt) {
+      downSince = line.t;
+      outage = collector.setDown(true);
+    } else if (outage && downSince > 0 && line.t >= downSince + downSeconds) {
+      downSince = -1;
+      outage = outage.then(() => collector.setDown(false));
+    }
+  });
+  await outage;
+  const counts = collector.counts();
+  const dropped = dropsOf(done.stats);
+  const lost = done.created - counts.completeRuns - dropped;
+  const rssBound = done.baselineRss + MAX_QUEUE_BYTES * 1.2;
+  return [
+    `Steady load: ${minutes} min at ${rate} runs/s, ${payloadBytes} B inputs, backend down ${downSeconds} s in the middle.`,
+    "",
+    "| figure | value | check |",
+    "| --- | --- | --- |",
+    row("runs made", String(done.created)),
+    row("runs at the collector, complete", String(counts.completeRuns)),
+    row("dropped, by reason", JSON.stringify(done.stats.dropped)),
+    row("lost (made − delivered − counted drops)", String(lost), lost === 0),
+    row("retries", String(done.stats.retries)),
+    row("peak queued + in-flight bytes", `${(peakQueued / MiB).toFixed(1)} MiB`),
+    row(
+      "peak RSS (bound: baseline + maxQueueBytes × 1.2)",
+      `${(done.peakRss / MiB).toFixed(0)} MiB (baseline ${(done.baselineRss / MiB).toFixed(0)} MiB, bound ${(rssBound / MiB).toFixed(0)} MiB)`,
+      done.peakRss <= rssBound,
+    ),
+  ];
+}
+
+async function flushLoopPhase(collector: Collector): Promise<string[]> {
+  collector.reset();
+  const done = await runWorker(["flush-loop", String(flushSeconds), collector.url], () => {});
+  const dropped = dropsOf(done.stats);
+  const counts = collector.counts();
+  return [
+    `Loop of \`await f(i); await client.flush()\` for ${flushSeconds} s (default exit-flush bound, 10 s).`,
+    "",
+    "| figure | value | check |",
+    "| --- | --- | --- |",
+    row("runs made", String(done.created)),
+    row("runs at the collector, complete", String(counts.completeRuns), counts.completeRuns === done.created),
+    row("dropped", JSON.stringify(done.stats.dropped), dropped === 0),
+  ];
+}
+
+const collector = await startCollector();
+try {
+  const lines = [...(await steadyPhase(collector)), "", ...(await flushLoopPhase(collector))];
+  const passed = verdicts.every(Boolean);
+  process.stdout.write(`${lines.join("\n")}\n\n${passed ? "PASS" : "FAIL"}: npm run soak -- --minutes ${minutes} --down ${downSeconds} --flush-seconds ${flushSeconds}\n`);
+  process.exitCode = passed ? 0 : 1;
+} finally {
+  await collector.close();
+}
