@@ -265,10 +265,72 @@ function dottedOrderBytes(value: string): Uint8Array | undefined {
   return b;
 }
 
-/** The time of the segment starting at `at`, or `undefined` when the segment is malformed. */
-function segmentTimeUs(b: Uint8Array, at: number): number | undefined {
-  const timeUs = stampBytesUs(b, at);
-  return timeUs !== undefined && isUuidBytes(b, at + STAMP_LENGTH) ? timeUs : undefined;
+/** Four bytes of `0` digits: each hex group of the nil UUID, read as a word. */
+const ZEROS4 = 0x30303030;
+
+/** Whether the UUID at `at` of the scratch bytes (already checked to be one) is the nil UUID. */
+function isNilUuidBytes(at: number): boolean {
+  const v = scratchView as DataView;
+  // A v7 id's first group is its time, never "00000000": the usual case costs one read.
+  return (
+    v.getUint32(at) === ZEROS4 &&
+    v.getUint32(at + 4) === ZEROS4 &&
+    v.getUint32(at + 9) === ZEROS4 &&
+    v.getUint32(at + 14) === ZEROS4 &&
+    v.getUint32(at + 19) === ZEROS4 &&
+    v.getUint32(at + 24) === ZEROS4 &&
+    v.getUint32(at + 28) === ZEROS4 &&
+    v.getUint32(at + 32) === ZEROS4
+  );
+}
+
+/** Whether the 36 bytes at `a` and `c` of the scratch bytes are the same, last word first (the random end of a v7 id). */
+function isSameUuidBytes(a: number, c: number): boolean {
+  const v = scratchView as DataView;
+  for (let i = UUID_LENGTH - 4; i >= 0; i -= 4) if (v.getUint32(a + i) !== v.getUint32(c + i)) return false;
+  return true;
+}
+
+/** Up to this many segments, ids are compared pairwise (no allocation); deeper chains use a Set. */
+const PAIRWISE_MAX_SEGMENTS = 16;
+
+/** Whether some UUID occurs twice in the chain: a run would be its own ancestor. */
+function hasRepeatedId(value: string): boolean {
+  const step = SEGMENT_LENGTH + 1;
+  if (value.length > PAIRWISE_MAX_SEGMENTS * step) {
+    const seen = new Set<string>();
+    for (let at = 0; at < value.length; at += step) {
+      const id = idAt(value, at);
+      if (seen.has(id)) return true;
+      seen.add(id);
+    }
+    return false;
+  }
+  for (let at = STAMP_LENGTH + step; at < value.length; at += step) {
+    for (let earlier = STAMP_LENGTH; earlier < at; earlier += step) if (isSameUuidBytes(at, earlier)) return true;
+  }
+  return false;
+}
+
+/**
+ * The last segment's time, when every segment is well-formed and the chain is a real path from a
+ * root: no nil UUID, no UUID twice, no segment earlier than its parent's millisecond. The last
+ * rule makes the last segment the latest, so one lead check on it (`RunTree.fromHeaders`) bounds
+ * them all. Milliseconds, not microseconds: LangSmith JS stamps a millisecond and an execution
+ * order in the last three digits, so its child of a run stamped here within the same
+ * millisecond reads up to 999 µs earlier than its parent.
+ */
+function chainEndUs(value: string, b: Uint8Array): number | undefined {
+  let parentMsUs = 0;
+  let timeUs = 0;
+  for (let at = 0; at < value.length; at += SEGMENT_LENGTH + 1) {
+    const segmentUs = stampBytesUs(b, at);
+    if (segmentUs === undefined || segmentUs < parentMsUs) return undefined;
+    if (!isUuidBytes(b, at + STAMP_LENGTH) || isNilUuidBytes(at + STAMP_LENGTH)) return undefined;
+    parentMsUs = segmentUs - (segmentUs % 1000);
+    timeUs = segmentUs;
+  }
+  return value.length > SEGMENT_LENGTH && hasRepeatedId(value) ? undefined : timeUs;
 }
 
 function idAt(value: string, segmentAt: number): string {
@@ -277,16 +339,15 @@ function idAt(value: string, segmentAt: number): string {
 
 /**
  * Splits and validates a dotted order. Returns `undefined` for anything that is not a
- * well-formed chain of segments within the length and depth bounds; never throws.
+ * well-formed path of segments within the length and depth bounds (see `chainEndUs`); never
+ * throws.
  */
 export function parseDottedOrder(value: string): DottedSegment[] | undefined {
   const b = dottedOrderBytes(value);
-  if (b === undefined) return undefined;
+  if (b === undefined || chainEndUs(value, b) === undefined) return undefined;
   const segments: DottedSegment[] = [];
   for (let at = 0; at < value.length; at += SEGMENT_LENGTH + 1) {
-    const timeUs = segmentTimeUs(b, at);
-    if (timeUs === undefined) return undefined;
-    segments.push({ timeUs, id: idAt(value, at) });
+    segments.push({ timeUs: stampBytesUs(b, at) as number, id: idAt(value, at) });
   }
   return segments;
 }
@@ -298,16 +359,13 @@ export function parseDottedOrder(value: string): DottedSegment[] | undefined {
 export function parseDottedOrderEnds(value: string): DottedOrderEnds | undefined {
   const b = dottedOrderBytes(value);
   if (b === undefined) return undefined;
-  let timeUs: number | undefined;
-  for (let at = 0; at < value.length; at += SEGMENT_LENGTH + 1) {
-    timeUs = segmentTimeUs(b, at);
-    if (timeUs === undefined) return undefined;
-  }
+  const timeUs = chainEndUs(value, b);
+  if (timeUs === undefined) return undefined;
   const lastAt = value.length - SEGMENT_LENGTH;
   return {
     rootId: idAt(value, 0),
     parentId: lastAt > 0 ? idAt(value, lastAt - SEGMENT_LENGTH - 1) : undefined,
     id: idAt(value, lastAt),
-    timeUs: timeUs as number,
+    timeUs,
   };
 }
