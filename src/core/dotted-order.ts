@@ -314,20 +314,19 @@ function hasRepeatedId(value: string): boolean {
 
 /**
  * The last segment's time, when every segment is well-formed and the chain is a real path from a
- * root: no nil UUID, no UUID twice, no segment earlier than its parent's millisecond. The last
- * rule makes the last segment the latest, so one lead check on it (`RunTree.fromHeaders`) bounds
- * them all. Milliseconds, not microseconds: LangSmith JS stamps a millisecond and an execution
- * order in the last three digits, so its child of a run stamped here within the same
- * millisecond reads up to 999 µs earlier than its parent.
+ * root: no nil UUID, no UUID twice, no segment a millisecond or more earlier than its parent.
+ * The last rule keeps every segment before the last one's time (+ 1 ms a level), so one lead
+ * check on the last (`RunTree.fromHeaders`) bounds them all. Less than a millisecond earlier is
+ * not refused: LangSmith JS stamps a millisecond and an execution order in the last three
+ * digits, so its child of a run stamped here within the same millisecond reads up to 999 µs
+ * earlier than its parent.
  */
 function chainEndUs(value: string, b: Uint8Array): number | undefined {
-  let parentMsUs = 0;
   let timeUs = 0;
   for (let at = 0; at < value.length; at += SEGMENT_LENGTH + 1) {
     const segmentUs = stampBytesUs(b, at);
-    if (segmentUs === undefined || segmentUs < parentMsUs) return undefined;
+    if (segmentUs === undefined || segmentUs <= timeUs - 1000) return undefined;
     if (!isUuidBytes(b, at + STAMP_LENGTH) || isNilUuidBytes(at + STAMP_LENGTH)) return undefined;
-    parentMsUs = segmentUs - (segmentUs % 1000);
     timeUs = segmentUs;
   }
   return value.length > SEGMENT_LENGTH && hasRepeatedId(value) ? undefined : timeUs;

@@ -62,10 +62,20 @@ describe("a dotted order is a path", () => {
     expectRefused(trace);
   });
 
-  it("accepts a child stamped in its parent's millisecond, as LangSmith JS stamps (ms + execution order)", () => {
+  it("accepts a child stamped less than a millisecond before its parent, as LangSmith JS stamps (ms + execution order)", () => {
     // Ours at .535897, langsmith's child of it in the same millisecond: .535002.
     expectAccepted(withStamp([idOf(1), idOf(2)], 1, T0 - 895));
+    expectAccepted(withStamp([idOf(1), idOf(2)], 1, T0 - 999));
     expectAccepted(chain([idOf(1), idOf(2)], 0));
+  });
+
+  it("continues a real langsmith child of our run, whatever millisecond it was made in", async () => {
+    const { RunTree: LsRunTree } = await import("langsmith");
+    for (let i = 0; i < 50; i++) {
+      const ours = new RunTree({ name: "ours", tracingEnabled: false });
+      const theirs = LsRunTree.fromHeaders(ours.toHeaders())!.createChild({ name: "theirs" });
+      expect(RunTree.fromHeaders(theirs.toHeaders())?.id).toBe(theirs.id);
+    }
   });
 
   it("accepts a full-depth path of distinct ids, and refuses one repeat in it", () => {
