@@ -66,8 +66,8 @@ export function isWithinLeadOfNow(us: number, leadUs: number): boolean {
  * The clock of the runs below a parent stamped ahead of the process clock (a remote host's clock
  * runs ahead, or a run was given a future `start_time`). It keeps the parent's lead: stamps
  * follow local time at the offset that put the first one just after the parent (+1 µs), each
- * strictly after the last, so the subtree sorts after its parent and in creation order. Owned by that subtree
- * alone: nothing here touches the process clock.
+ * strictly after the last, so the subtree sorts after its parent and in creation order. Owned
+ * by that subtree alone: nothing here touches the process clock.
  */
 export interface SubtreeClock {
   /** How far this subtree's time runs ahead of local time. */

@@ -284,7 +284,7 @@ function isNilUuidBytes(at: number): boolean {
   );
 }
 
-/** Whether the 36 bytes at `a` and `c` of the scratch bytes are the same, last word first (the random end of a v7 id). */
+/** Whether the UUIDs at `a` and `c` of the scratch bytes are the same: last word first, a v7 id's random end. */
 function isSameUuidBytes(a: number, c: number): boolean {
   const v = scratchView as DataView;
   for (let i = UUID_LENGTH - 4; i >= 0; i -= 4) if (v.getUint32(a + i) !== v.getUint32(c + i)) return false;

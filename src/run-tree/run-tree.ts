@@ -202,8 +202,9 @@ export class RunTree {
     } else {
       startUs = clock === undefined ? nextTimestampUs() : nextSubtreeTimestampUs(clock);
       if (startUs <= parentUs) {
-        // The parent is ahead of the process clock (a remote host's runs ahead): its subtree gets
-        // a clock of its own, kept on the parent for its later children, never the process's.
+        // The parent is ahead of the process clock (a remote host's clock runs ahead, or it was
+        // given a future start_time): its subtree gets a clock of its own, kept on the parent for
+        // its later children. The process clock is never moved to a parent's time (SPEC §11).
         clock = createSubtreeClock(parentUs);
         if (ours) parent.#clock = clock;
         else if (parent !== undefined) foreignClocks.set(parent, clock);
