@@ -291,23 +291,44 @@ function isSameUuidBytes(a: number, c: number): boolean {
   return true;
 }
 
-/** Up to this many segments, ids are compared pairwise (no allocation); deeper chains use a Set. */
+/** Up to this many segments, ids are compared pairwise; deeper chains go through a hash table. */
 const PAIRWISE_MAX_SEGMENTS = 16;
+/** Slots of that table: a power of two (slots are masked), at least twice the depth bound (probes stay short). */
+const ID_SLOTS = 2 ** Math.ceil(Math.log2(2 * MAX_DOTTED_ORDER_DEPTH));
+/** Each slot holds the byte offset of an id in the scratch bytes (never 0: the first is at 22). */
+let idSlots: Int32Array | undefined;
+/** Seeds the slot hash per process, so a caller cannot pick ids that all land in one slot. */
+const ID_HASH_SEED = crypto.getRandomValues(new Uint32Array(1))[0] as number;
+
+/** The slot for the UUID at `at` of the scratch bytes: all nine of its words, mixed. */
+function idSlotOf(at: number): number {
+  const v = scratchView as DataView;
+  let h = ID_HASH_SEED;
+  for (let i = 0; i < UUID_LENGTH; i += 4) {
+    h = Math.imul(h ^ v.getUint32(at + i), 0x9e3779b1);
+    h ^= h >>> 15;
+  }
+  return h & (ID_SLOTS - 1);
+}
 
 /** Whether some UUID occurs twice in the chain: a run would be its own ancestor. */
 function hasRepeatedId(value: string): boolean {
   const step = SEGMENT_LENGTH + 1;
-  if (value.length > PAIRWISE_MAX_SEGMENTS * step) {
-    const seen = new Set<string>();
-    for (let at = 0; at < value.length; at += step) {
-      const id = idAt(value, at);
-      if (seen.has(id)) return true;
-      seen.add(id);
+  if (value.length <= PAIRWISE_MAX_SEGMENTS * step) {
+    for (let at = STAMP_LENGTH + step; at < value.length; at += step) {
+      for (let earlier = STAMP_LENGTH; earlier < at; earlier += step) if (isSameUuidBytes(at, earlier)) return true;
     }
     return false;
   }
-  for (let at = STAMP_LENGTH + step; at < value.length; at += step) {
-    for (let earlier = STAMP_LENGTH; earlier < at; earlier += step) if (isSameUuidBytes(at, earlier)) return true;
+  const slots = (idSlots ??= new Int32Array(ID_SLOTS));
+  slots.fill(0);
+  for (let at = STAMP_LENGTH; at < value.length; at += step) {
+    let slot = idSlotOf(at);
+    for (let held = slots[slot] as number; held !== 0; held = slots[slot] as number) {
+      if (isSameUuidBytes(held, at)) return true;
+      slot = (slot + 1) & (ID_SLOTS - 1);
+    }
+    slots[slot] = at;
   }
   return false;
 }
