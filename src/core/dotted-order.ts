@@ -265,10 +265,92 @@ function dottedOrderBytes(value: string): Uint8Array | undefined {
   return b;
 }
 
-/** The time of the segment starting at `at`, or `undefined` when the segment is malformed. */
-function segmentTimeUs(b: Uint8Array, at: number): number | undefined {
-  const timeUs = stampBytesUs(b, at);
-  return timeUs !== undefined && isUuidBytes(b, at + STAMP_LENGTH) ? timeUs : undefined;
+/** Four bytes of `0` digits: each hex group of the nil UUID, read as a word. */
+const ZEROS4 = 0x30303030;
+
+/** Whether the UUID at `at` of the scratch bytes (already checked to be one) is the nil UUID. */
+function isNilUuidBytes(at: number): boolean {
+  const v = scratchView as DataView;
+  // A v7 id's first group is its time, never "00000000": the usual case costs one read.
+  return (
+    v.getUint32(at) === ZEROS4 &&
+    v.getUint32(at + 4) === ZEROS4 &&
+    v.getUint32(at + 9) === ZEROS4 &&
+    v.getUint32(at + 14) === ZEROS4 &&
+    v.getUint32(at + 19) === ZEROS4 &&
+    v.getUint32(at + 24) === ZEROS4 &&
+    v.getUint32(at + 28) === ZEROS4 &&
+    v.getUint32(at + 32) === ZEROS4
+  );
+}
+
+/** Whether the UUIDs at `a` and `c` of the scratch bytes are the same: last word first, a v7 id's random end. */
+function isSameUuidBytes(a: number, c: number): boolean {
+  const v = scratchView as DataView;
+  for (let i = UUID_LENGTH - 4; i >= 0; i -= 4) if (v.getUint32(a + i) !== v.getUint32(c + i)) return false;
+  return true;
+}
+
+/** Up to this many segments, ids are compared pairwise; deeper chains go through a hash table. */
+const PAIRWISE_MAX_SEGMENTS = 16;
+/** Slots of that table: a power of two (slots are masked), at least twice the depth bound (probes stay short). */
+const ID_SLOTS = 2 ** Math.ceil(Math.log2(2 * MAX_DOTTED_ORDER_DEPTH));
+/** Each slot holds the byte offset of an id in the scratch bytes (never 0: the first is at 22). */
+let idSlots: Int32Array | undefined;
+/** Seeds the slot hash per process, so a caller cannot pick ids that all land in one slot. */
+const ID_HASH_SEED = crypto.getRandomValues(new Uint32Array(1))[0] as number;
+
+/** The slot for the UUID at `at` of the scratch bytes: all nine of its words, mixed. */
+function idSlotOf(at: number): number {
+  const v = scratchView as DataView;
+  let h = ID_HASH_SEED;
+  for (let i = 0; i < UUID_LENGTH; i += 4) {
+    h = Math.imul(h ^ v.getUint32(at + i), 0x9e3779b1);
+    h ^= h >>> 15;
+  }
+  return h & (ID_SLOTS - 1);
+}
+
+/** Whether some UUID occurs twice in the chain: a run would be its own ancestor. */
+function hasRepeatedId(value: string): boolean {
+  const step = SEGMENT_LENGTH + 1;
+  if (value.length <= PAIRWISE_MAX_SEGMENTS * step) {
+    for (let at = STAMP_LENGTH + step; at < value.length; at += step) {
+      for (let earlier = STAMP_LENGTH; earlier < at; earlier += step) if (isSameUuidBytes(at, earlier)) return true;
+    }
+    return false;
+  }
+  const slots = (idSlots ??= new Int32Array(ID_SLOTS));
+  slots.fill(0);
+  for (let at = STAMP_LENGTH; at < value.length; at += step) {
+    let slot = idSlotOf(at);
+    for (let held = slots[slot] as number; held !== 0; held = slots[slot] as number) {
+      if (isSameUuidBytes(held, at)) return true;
+      slot = (slot + 1) & (ID_SLOTS - 1);
+    }
+    slots[slot] = at;
+  }
+  return false;
+}
+
+/**
+ * The last segment's time, when every segment is well-formed and the chain is a real path from a
+ * root: no nil UUID, no UUID twice, no segment a millisecond or more earlier than its parent.
+ * The last rule keeps every segment before the last one's time (+ 1 ms a level), so one lead
+ * check on the last (`RunTree.fromHeaders`) bounds them all. Less than a millisecond earlier is
+ * not refused: LangSmith JS stamps a millisecond and an execution order in the last three
+ * digits, so its child of a run stamped here within the same millisecond reads up to 999 µs
+ * earlier than its parent.
+ */
+function chainEndUs(value: string, b: Uint8Array): number | undefined {
+  let timeUs = 0;
+  for (let at = 0; at < value.length; at += SEGMENT_LENGTH + 1) {
+    const segmentUs = stampBytesUs(b, at);
+    if (segmentUs === undefined || segmentUs <= timeUs - 1000) return undefined;
+    if (!isUuidBytes(b, at + STAMP_LENGTH) || isNilUuidBytes(at + STAMP_LENGTH)) return undefined;
+    timeUs = segmentUs;
+  }
+  return value.length > SEGMENT_LENGTH && hasRepeatedId(value) ? undefined : timeUs;
 }
 
 function idAt(value: string, segmentAt: number): string {
@@ -277,16 +359,15 @@ function idAt(value: string, segmentAt: number): string {
 
 /**
  * Splits and validates a dotted order. Returns `undefined` for anything that is not a
- * well-formed chain of segments within the length and depth bounds; never throws.
+ * well-formed path of segments within the length and depth bounds (see `chainEndUs`); never
+ * throws.
  */
 export function parseDottedOrder(value: string): DottedSegment[] | undefined {
   const b = dottedOrderBytes(value);
-  if (b === undefined) return undefined;
+  if (b === undefined || chainEndUs(value, b) === undefined) return undefined;
   const segments: DottedSegment[] = [];
   for (let at = 0; at < value.length; at += SEGMENT_LENGTH + 1) {
-    const timeUs = segmentTimeUs(b, at);
-    if (timeUs === undefined) return undefined;
-    segments.push({ timeUs, id: idAt(value, at) });
+    segments.push({ timeUs: stampBytesUs(b, at) as number, id: idAt(value, at) });
   }
   return segments;
 }
@@ -298,16 +379,13 @@ export function parseDottedOrder(value: string): DottedSegment[] | undefined {
 export function parseDottedOrderEnds(value: string): DottedOrderEnds | undefined {
   const b = dottedOrderBytes(value);
   if (b === undefined) return undefined;
-  let timeUs: number | undefined;
-  for (let at = 0; at < value.length; at += SEGMENT_LENGTH + 1) {
-    timeUs = segmentTimeUs(b, at);
-    if (timeUs === undefined) return undefined;
-  }
+  const timeUs = chainEndUs(value, b);
+  if (timeUs === undefined) return undefined;
   const lastAt = value.length - SEGMENT_LENGTH;
   return {
     rootId: idAt(value, 0),
     parentId: lastAt > 0 ? idAt(value, lastAt - SEGMENT_LENGTH - 1) : undefined,
     id: idAt(value, lastAt),
-    timeUs: timeUs as number,
+    timeUs,
   };
 }

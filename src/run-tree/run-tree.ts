@@ -3,7 +3,13 @@
  * above the header codec and the exporter, so `toHeaders`/`fromHeaders` and `postRun` call down.
  */
 import { defaultProjectNameByEnv } from "../config/env.js";
-import { isWithinLeadOfNow, nextTimestampUs } from "../core/clock.js";
+import {
+  type SubtreeClock,
+  createSubtreeClock,
+  isWithinLeadOfNow,
+  nextSubtreeTimestampUs,
+  nextTimestampUs,
+} from "../core/clock.js";
 import { SEGMENT_LENGTH, formatIsoUs, formatSegment, parseStamp } from "../core/dotted-order.js";
 import { getDefaultClient } from "../export/default-client.js";
 import { uuid7 } from "../core/ids.js";
@@ -97,6 +103,9 @@ function mergeData(a: unknown, b: unknown, c: unknown): KVMap {
 
 const NONE: readonly string[] = Object.freeze([]);
 
+/** Subtree clocks of parents from other copies of tracewire, which have no `#clock` of ours. */
+const foreignClocks = new WeakMap<object, SubtreeClock>();
+
 /** `{ ...inheritArgs, <the remote parent's fields> }`, for the placeholder `fromHeaders` makes. */
 function placeholderConfig(remote: RemoteParentView, inheritArgs: RunTreeInheritArgs | undefined): RunTreeConfig {
   const fields: RunTreeConfig = {
@@ -155,6 +164,11 @@ export class RunTree {
 
   /** Start in microseconds: the exact value behind `start_time` and the dotted-order stamp. */
   #startUs: number;
+  /**
+   * What stamps the runs below this one (and its own end) when it, or an ancestor, is stamped
+   * ahead of the process clock; `undefined`: the process clock.
+   */
+  #clock: SubtreeClock | undefined;
   /** A parent read from headers: it stands for a run of another process and is never exported. */
   #isPlaceholder = false;
   /** Tags of this run and all below it: from baggage (SPEC §2) or a tracingContext scope. */
@@ -177,15 +191,28 @@ export class RunTree {
 
     // The start first: a new id carries it (UUID v7's time fields).
     // A parent from another copy of tracewire (or from langsmith) has no #startUs: read its stamp.
-    const parentUs = !parent ? 0 : #startUs in parent ? parent.#startUs : lastStampUs((parent as RunTree).dotted_order);
+    const ours = parent !== undefined && #startUs in parent;
+    const parentUs = !parent ? 0 : ours ? parent.#startUs : lastStampUs((parent as RunTree).dotted_order);
+    let clock = !parent ? undefined : ours ? parent.#clock : foreignClocks.get(parent);
     let startUs: number;
     if (config.dotted_order) {
       startUs = remoteStartUs || lastStampUs(config.dotted_order) || toUs(config.start_time ?? Date.now());
+    } else if (config.start_time !== undefined) {
+      startUs = Math.max(toUs(config.start_time), parentUs + 1);
     } else {
-      startUs = config.start_time === undefined ? nextTimestampUs(parentUs) : toUs(config.start_time);
-      if (startUs <= parentUs) startUs = parentUs + 1;
+      startUs = clock === undefined ? nextTimestampUs() : nextSubtreeTimestampUs(clock);
+      if (startUs <= parentUs) {
+        // The parent is ahead of the process clock (a remote host's clock runs ahead, or it was
+        // given a future start_time): its subtree gets a clock of its own, kept on the parent for
+        // its later children. The process clock is never moved to a parent's time (SPEC §11).
+        clock = createSubtreeClock(parentUs);
+        if (ours) parent.#clock = clock;
+        else if (parent !== undefined) foreignClocks.set(parent, clock);
+        startUs = nextSubtreeTimestampUs(clock);
+      }
     }
     this.#startUs = startUs;
+    this.#clock = clock;
     this.id = config.id ?? uuid7(startUs);
     this.name = config.name;
     this.run_type = config.run_type ?? "chain";
@@ -260,14 +287,20 @@ export class RunTree {
   end(outputs?: KVMap, error?: string, endTime?: number, metadata?: KVMap): void {
     this.outputs = this.outputs ?? outputs;
     this.error = this.error ?? error;
-    this.end_time ??= formatIsoUs(endTime === undefined ? nextTimestampUs(this.#startUs) : toUs(endTime));
+    this.end_time ??= formatIsoUs(endTime === undefined ? this.#laterUs() : toUs(endTime));
     if (metadata && Object.keys(metadata).length > 0) this.metadata = metadata;
     this.on_end?.(this);
   }
 
   addEvent(event: KVMap | string): void {
-    const time = formatIsoUs(nextTimestampUs());
+    const time = formatIsoUs(this.#laterUs());
     this.events.push(typeof event === "string" ? { name: "event", time, message: event } : { time, ...event });
+  }
+
+  /** A time after this run's start, from its subtree's clock: for its end and its events. */
+  #laterUs(): number {
+    const us = this.#clock === undefined ? nextTimestampUs() : nextSubtreeTimestampUs(this.#clock);
+    return us > this.#startUs ? us : this.#startUs + 1;
   }
 
   /** Where this run goes: its client, else the process's default client (configured from env). */
@@ -314,7 +347,7 @@ export class RunTree {
         dotted_order: this.dotted_order,
         parent_run_id: this.parent_run_id,
         session_name: this.project_name,
-        end_time: this.end_time ?? formatIsoUs(nextTimestampUs(this.#startUs)),
+        end_time: this.end_time ?? formatIsoUs(this.#laterUs()),
         outputs: this.outputs,
         error: this.error,
         extra: this.extra,

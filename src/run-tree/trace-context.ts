@@ -104,7 +104,7 @@ export function runFromTraceContext(headers: HeadersInput | unknown, inheritArgs
     const { traceId, parentId, flags } = context.traceparent;
     const traceUuid = uuidOfTraceId(traceId);
     const rootUs = nextTimestampUs();
-    const parentUs = nextTimestampUs(rootUs);
+    const parentUs = nextTimestampUs();
     const dottedOrder = `${formatSegment(rootUs, traceUuid)}.${formatSegment(parentUs, uuidOfSpanId(parentId))}`;
     const args: RunTreeInheritArgs = {
       ...inheritArgs,

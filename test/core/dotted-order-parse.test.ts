@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { formatStamp, parseDottedOrder, parseDottedOrderEnds, parseStamp } from "../../src/core/dotted-order.js";
 
 const A = "0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
-const B = "0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c";
+// Two characters from A: no single change below turns one into the other (a repeated id is refused).
+const B = "0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a6c";
 const C = "0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5d";
 const STAMP = "20260314T150926535897Z";
 

@@ -14,8 +14,13 @@ const uuid = fc.uuid({ version: 7 });
 const stamp = fc
   .integer({ min: Date.UTC(2000, 0, 1) * 1000, max: Date.now() * 1000 })
   .map((us) => formatStamp(us));
-const validTrace = fc.array(fc.tuple(stamp, uuid), { minLength: 1, maxLength: 6 }).map((segs) =>
-  segs.map(([s, u]) => s + u).join("."),
+// Stamps in order: a segment earlier than its parent is refused (SPEC §2), and the fuzz should
+// reach the accepting path at every depth.
+const validTrace = fc.uniqueArray(uuid, { minLength: 1, maxLength: 6 }).chain((ids) =>
+  fc.array(stamp, { minLength: ids.length, maxLength: ids.length }).map((stamps) => {
+    stamps.sort();
+    return ids.map((u, i) => stamps[i] + u).join(".");
+  }),
 );
 /** Valid traces with a character changed, cut, or padded: the near-misses parsers get wrong. */
 const mutatedTrace = fc.tuple(validTrace, fc.nat(), fc.string({ maxLength: 3 }), fc.constantFrom("cut", "swap", "pad"))
