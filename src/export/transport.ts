@@ -15,10 +15,69 @@ export interface HttpResponse {
   text: string;
 }
 
-/** Sends to one backend origin only: credentials in `headers` can go nowhere else. */
+/**
+ * Sends to one backend origin only: credentials in `headers` can go nowhere else, and a redirect
+ * is answered as the 3xx it is (never followed).
+ */
 export interface Transport {
+  /** `timeoutMs` bounds the whole exchange: connecting, sending, headers and body. */
   send(request: HttpRequest, timeoutMs: number): Promise<HttpResponse>;
   close(): Promise<void>;
+}
+
+/**
+ * How much of a response body is read. Ingest answers and `/info` are small; a backend that
+ * streams without end must not grow the heap with it (the rest is discarded, the socket closed).
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** The request's own signal (abandon at exit), or the exchange's total time, whichever ends first. */
+export function exchangeSignal(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+/** A response body as chunks: `next` as an iterator's, `cancel` stops the stream and frees it. */
+export interface BodyChunks {
+  next(): Promise<{ done?: boolean; value?: Uint8Array }>;
+  cancel(): void;
+}
+
+/**
+ * Reads a body as text, at most `maxBytes` of it, and no longer than `signal` allows (rejecting
+ * with its reason): neither an endless body nor one trickled a byte at a time holds a request.
+ * The stream is cancelled when reading stops early.
+ */
+export async function readBoundedText(body: BodyChunks, signal: AbortSignal, maxBytes = MAX_RESPONSE_BYTES): Promise<string> {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  const decoder = new TextDecoder();
+  let text = "";
+  let bytes = 0;
+  let complete = false;
+  try {
+    while (bytes < maxBytes) {
+      const { done, value } = await Promise.race([body.next(), aborted]);
+      if (done) {
+        complete = true;
+        break;
+      }
+      if (!value) continue;
+      const room = maxBytes - bytes;
+      const chunk = value.byteLength > room ? value.subarray(0, room) : value;
+      bytes += chunk.byteLength;
+      text += decoder.decode(chunk, { stream: true });
+    }
+    return text + decoder.decode();
+  } finally {
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+    if (!complete) body.cancel();
+  }
 }
 
 export type Outcome = "success" | "retryable" | "rejected";
