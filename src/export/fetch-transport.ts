@@ -3,7 +3,7 @@
  * `overrideFetchImplementation`. The fetch is captured here, not looked up per request, so a
  * traced global fetch never sees the exporter's own requests.
  */
-import { type BodyChunks, type HttpRequest, type HttpResponse, type Transport, exchangeSignal, readBoundedText } from "./transport.js";
+import { type BodyChunks, type HttpRequest, type HttpResponse, type Transport, readBoundedText, startExchange } from "./transport.js";
 
 const FETCH_KEY = Symbol.for("tracewire.fetch.v1");
 const globalStore = globalThis as { [FETCH_KEY]?: typeof fetch };
@@ -42,18 +42,22 @@ export function createFetchTransport(apiUrl: string, fetchImpl = overriddenFetch
   const base = apiUrl;
   return {
     async send(request: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
-      const signal = exchangeSignal(request.signal, timeoutMs);
-      const response = await fetchImpl(base + request.path, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        signal,
-        redirect: "manual",
-      });
-      // Read here, under the same signal: a fetch that ignores its signal once the headers are in
-      // (some custom ones do) still cannot hold the request past its time.
-      const text = await readBoundedText(chunksOf(response.body), signal);
-      return { status: statusOf(response), header: (name) => response.headers.get(name) ?? undefined, text };
+      const exchange = startExchange(request.signal, timeoutMs);
+      try {
+        const response = await fetchImpl(base + request.path, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          signal: exchange.signal,
+          redirect: "manual",
+        });
+        // Read here, under the same signal: a fetch that ignores its signal once the headers are
+        // in (some custom ones do) still cannot hold the request past its time.
+        const text = await readBoundedText(chunksOf(response.body), exchange.signal);
+        return { status: statusOf(response), header: (name) => response.headers.get(name) ?? undefined, text };
+      } finally {
+        exchange.end();
+      }
     },
     close: async () => {},
   };

@@ -1,6 +1,6 @@
 /** The Node transport: a keep-alive undici Pool to the backend's origin (the only undici user). */
 import type { Socket } from "node:net";
-import { type HttpRequest, type HttpResponse, type Transport, exchangeSignal, readBoundedText } from "./transport.js";
+import { type HttpRequest, type HttpResponse, type Transport, readBoundedText, startExchange } from "./transport.js";
 
 function basePath(url: URL): string {
   let path = url.pathname;
@@ -30,26 +30,30 @@ export async function createUndiciTransport(apiUrl: string, connections: number)
     async send(request: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
       // undici's own timeouts are idle timeouts (a byte a second never trips them): one signal
       // bounds the exchange as a whole. No redirect is followed: a Pool has no redirect handler.
-      const signal = exchangeSignal(request.signal, timeoutMs);
-      const response = await pool.request({
-        method: request.method,
-        path: prefix + request.path,
-        headers: request.headers,
-        body: request.body,
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const chunks = response.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-      const text = await readBoundedText({ next: () => chunks.next(), cancel: () => response.body.destroy() }, signal);
-      return {
-        status: response.statusCode,
-        header(name) {
-          const value = response.headers[name.toLowerCase()];
-          return Array.isArray(value) ? value[0] : value;
-        },
-        text,
-      };
+      const exchange = startExchange(request.signal, timeoutMs);
+      try {
+        const response = await pool.request({
+          method: request.method,
+          path: prefix + request.path,
+          headers: request.headers,
+          body: request.body,
+          signal: exchange.signal,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        const chunks = response.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+        const text = await readBoundedText({ next: () => chunks.next(), cancel: () => response.body.destroy() }, exchange.signal);
+        return {
+          status: response.statusCode,
+          header(name) {
+            const value = response.headers[name.toLowerCase()];
+            return Array.isArray(value) ? value[0] : value;
+          },
+          text,
+        };
+      } finally {
+        exchange.end();
+      }
     },
     close: () => pool.close(),
   };
