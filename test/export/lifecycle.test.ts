@@ -16,6 +16,7 @@ import { closeServer, originOf } from "../helpers/servers.js";
 
 const FLUSH_LOOP = fileURLToPath(new URL("../fixtures/flush-loop.mjs", import.meta.url));
 const LIFECYCLE = fileURLToPath(new URL("../fixtures/lifecycle-child.mjs", import.meta.url));
+const EXIT_CHILD = fileURLToPath(new URL("../fixtures/exit-child.mjs", import.meta.url));
 
 interface LoopResult {
   iterations: number;
@@ -110,6 +111,22 @@ describe("every public promise settles", () => {
       expect(server.requests).toHaveLength(2);
     } finally {
       await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("[12.2] runs waiting on an unanswered start-up /info are abandoned and counted at the exit bound", async () => {
+    // Neither /info nor ingest is ever answered: each batch waits for the gzip answer first.
+    const silent = createServer(() => {});
+    silent.listen(0, "127.0.0.1");
+    try {
+      const exit = await runFixture(EXIT_CHILD, [await originOf(silent), "20", JSON.stringify({ exitFlushTimeoutMs: 300 })]);
+      expect({ code: exit.code, stderr: exit.stderr }).toEqual({ code: 0, stderr: "" });
+      // Every record is accounted for: none sent, none still pending, all counted as dropped.
+      const stats = lineJson<ClientStats>(exit.stdout, "stats");
+      expect(stats).toMatchObject({ sentRuns: 0, queuedRuns: 0, inFlightRuns: 0 });
+      expect(stats?.dropped.retries_exhausted).toBeGreaterThanOrEqual(20);
+    } finally {
+      await closeServer(silent);
     }
   });
 });
