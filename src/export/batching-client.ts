@@ -1,9 +1,11 @@
 /**
  * What every client over the batching exporter shares (the LangSmith `Client`, the OTLP client):
  * serialization with its counters, exit flushing, and the flush / shutdown / replay lifecycle.
+ * Each promise of that lifecycle holds the process until it settles (see exit-flush.ts): a
+ * process awaiting one is still working, however idle its loop looks.
  */
 import type { BatchExporter } from "./exporter.js";
-import { registerExitFlush } from "./exit-flush.js";
+import { holdingProcess, registerExitFlush } from "./exit-flush.js";
 import { createSerializer } from "./serialize.js";
 
 export abstract class BatchingClient {
@@ -11,6 +13,7 @@ export abstract class BatchingClient {
   protected readonly serializeStats = { truncatedValues: 0 };
   /** Never-throwing JSON for payloads (see serialize.ts). */
   protected readonly serialize: (value: unknown) => string;
+  #shutdown: Promise<void> | undefined;
 
   protected constructor(exporter: BatchExporter, maxStringLength: number) {
     this.exporter = exporter;
@@ -20,7 +23,7 @@ export abstract class BatchingClient {
 
   /** Sends everything queued now; resolves when the server has acknowledged it (or it was dropped). */
   flush(): Promise<void> {
-    return this.exporter.flush();
+    return holdingProcess(this.exporter.flush());
   }
 
   /** LangSmith's name for `flush()`. */
@@ -30,11 +33,12 @@ export abstract class BatchingClient {
 
   /** Flushes and closes the connection pool. Idempotent: every call returns the same promise. */
   shutdown(): Promise<void> {
-    return this.exporter.shutdown();
+    this.#shutdown ??= holdingProcess(this.exporter.shutdown());
+    return this.#shutdown;
   }
 
   /** Sends batches spilled to `spillDirectory` by earlier failures. */
   replaySpilled(): Promise<{ replayedRuns: number; failedBatches: number }> {
-    return this.exporter.replaySpilled();
+    return holdingProcess(this.exporter.replaySpilled());
   }
 }

@@ -1,10 +1,13 @@
 /**
  * Pending runs are flushed when the process would otherwise exit (`beforeExit`), within a bound:
- * a process is held at most `exitFlushTimeoutMs` by each exporter, never indefinitely. The bound
- * runs from the first `beforeExit` that finds the exporter busy — not from each one: Node emits
- * `beforeExit` again every time the loop empties, and re-arming there would hold a process whose
- * backend is down until the retry deadline. When the bound passes, the exporter abandons what is
- * left (aborting requests a hung server would otherwise hold open), counting it as dropped.
+ * a process is held at most `exitFlushTimeoutMs` by each exporter, never indefinitely. When the
+ * bound passes, the exporter abandons what is left (aborting requests a hung server would
+ * otherwise hold open), counting it as dropped.
+ *
+ * `beforeExit` must mean "exiting": the exporter's sockets and timers are unref'd, so a process
+ * that awaits `flush()` would empty its loop (and see `beforeExit`) on every flush. A promise the
+ * user awaits therefore holds the process itself (`holdingProcess`), for as long as it takes —
+ * it is bounded by the retry deadline — and the exit bound never applies to it.
  */
 interface Flushable {
   readonly busy: boolean;
@@ -18,34 +21,41 @@ const REGISTRY_KEY = Symbol.for("tracewire.exit-flush.v2");
 type Registry = Set<WeakRef<Flushable>>;
 const globalStore = globalThis as { [REGISTRY_KEY]?: Registry };
 
-/** When each busy exporter's exit flush must be over; cleared once the exporter is idle again. */
+/**
+ * When each running exit flush must be over. An entry lives only as long as its flush: a later
+ * exit (work resumed in between, e.g. from a `beforeExit` listener) gets a bound of its own.
+ */
 const exitDeadlines = new WeakMap<Flushable, number>();
-/** Exporters with an exit flush (and its timer) running. */
-const flushing = new WeakSet<Flushable>();
 
-function holdForExit(exporter: Flushable, now: number): void {
-  let deadline = exitDeadlines.get(exporter);
-  if (deadline === undefined) {
-    deadline = now + exporter.exitFlushTimeoutMs;
-    exitDeadlines.set(exporter, deadline);
-  }
-  if (now >= deadline) {
-    exporter.abandon();
+/** The longest delay a timer takes (about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Keeps the process alive until `work` settles: the promises users await (flush, shutdown,
+ * replay) would otherwise let the loop empty and `beforeExit` cut them short at the exit bound.
+ */
+export function holdingProcess<T>(work: Promise<T>): Promise<T> {
+  const hold = setTimeout(() => {}, MAX_TIMER_MS);
+  return work.finally(() => clearTimeout(hold));
+}
+
+function flushForExit(exporter: Flushable, now: number): void {
+  const deadline = exitDeadlines.get(exporter);
+  if (deadline !== undefined) {
+    // Its timer has fired, yet something unref'd is still pending: give that up too.
+    if (now >= deadline) exporter.abandon();
     return;
   }
-  if (flushing.has(exporter)) return;
-  flushing.add(exporter);
-  // Retry sleeps are unref'd; this ref'd timer keeps the loop alive until the flush settles,
-  // and at the deadline gives up what is still pending so nothing else holds the process.
-  const timer = setTimeout(() => {
-    if (exporter.busy) exporter.abandon();
-  }, deadline - now);
+  exitDeadlines.set(exporter, now + exporter.exitFlushTimeoutMs);
+  // Retry sleeps and sockets are unref'd; this ref'd timer keeps the loop alive until the flush
+  // settles, and at the deadline gives up what is still pending so nothing else holds the process.
+  const timer = setTimeout(() => exporter.abandon(), exporter.exitFlushTimeoutMs);
   void exporter
     .flush()
     .catch(() => undefined)
     .then(() => {
       clearTimeout(timer);
-      flushing.delete(exporter);
+      exitDeadlines.delete(exporter);
     });
 }
 
@@ -53,12 +63,8 @@ function onBeforeExit(registry: Registry): void {
   const now = Date.now();
   for (const ref of registry) {
     const exporter = ref.deref();
-    if (!exporter) {
-      registry.delete(ref);
-      continue;
-    }
-    if (exporter.busy) holdForExit(exporter, now);
-    else exitDeadlines.delete(exporter);
+    if (!exporter) registry.delete(ref);
+    else if (exporter.busy) flushForExit(exporter, now);
   }
 }
 

@@ -167,11 +167,32 @@ export class BatchExporter {
    * probe's business (it answers "no gzip"); the first batch connects again if need be.
    */
   warmUp(): void {
-    void this.#encoder.acceptsGzip(this.#probe(new AbortController().signal)).catch(() => {});
+    void this.#encoder.acceptsGzip(this.#probe).catch(() => {});
   }
 
-  #probe(signal: AbortSignal): BackendProbe {
-    return async (path) => (await this.#transport()).send({ method: "GET", path, headers: this.#headers, signal }, 5_000);
+  /** Aborts probes still waiting for an answer once nothing is left for them to serve (shutdown). */
+  readonly #probes = new AbortController();
+
+  readonly #probe: BackendProbe = async (path) =>
+    (await this.#transport()).send({ method: "GET", path, headers: this.#headers, signal: this.#probes.signal }, 5_000);
+
+  /**
+   * Whether bodies may be gzipped; an aborted batch stops waiting for the answer (a slow `/info`
+   * must not keep an abandoned batch from being spilled or counted).
+   */
+  async #acceptsGzip(signal: AbortSignal): Promise<boolean> {
+    const answer = this.#encoder.acceptsGzip(this.#probe);
+    if (signal.aborted) return false;
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<boolean>((resolve) => {
+      onAbort = () => resolve(false);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([answer, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   async #sendBatch(batch: RunRecord[], signal: AbortSignal): Promise<void> {
@@ -196,7 +217,7 @@ export class BatchExporter {
 
   /** Encodes a batch and sends it (with retries); its body buffer is reused once that is over. */
   async #post(batch: RunRecord[], signal: AbortSignal): Promise<SendResult> {
-    const acceptsGzip = await this.#encoder.acceptsGzip(this.#probe(signal));
+    const acceptsGzip = await this.#acceptsGzip(signal);
     const body = this.#encoder.encode(batch);
     const encoded = bodyBytes(body.data);
     try {
@@ -249,6 +270,8 @@ export class BatchExporter {
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
       await this.flush();
+      // A probe still in flight (the start-up `/info`) would hold the pool's close until answered.
+      this.#probes.abort();
       const transport = await this.#transport().catch(() => undefined);
       await transport?.close();
     })();

@@ -7,9 +7,11 @@
 import { type HttpRequest, type HttpResponse, type Transport, classifyStatus, parseRetryAfter } from "./transport.js";
 
 export interface RetryPolicy {
+  /** No retry starts later than this after the first attempt, and none runs past it. */
   deadlineMs: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Bounds each attempt as a whole (headers and body). */
   requestTimeoutMs: number;
 }
 
@@ -61,7 +63,10 @@ export function createRetryingSender(
       if (signal?.aborted) return abandoned();
       let detail: string;
       try {
-        const response = await (await transport()).send(request, policy.requestTimeoutMs);
+        // The first attempt has its full time; a retry only what is left of the deadline, so a
+        // batch is over by its deadline (or its first attempt's end, when that is later).
+        const timeoutMs = attempt === 0 ? policy.requestTimeoutMs : Math.min(policy.requestTimeoutMs, Math.max(1, deadline - Date.now()));
+        const response = await (await transport()).send(request, timeoutMs);
         const outcome = classifyStatus(response.status);
         if (outcome === "success") return { ok: true, response };
         if (outcome === "rejected") return { ok: false, reason: "rejected", response };

@@ -1,6 +1,6 @@
 /** The Node transport: a keep-alive undici Pool to the backend's origin (the only undici user). */
 import type { Socket } from "node:net";
-import type { HttpRequest, HttpResponse, Transport } from "./transport.js";
+import { type HttpRequest, type HttpResponse, type Transport, readBoundedText, startExchange } from "./transport.js";
 
 function basePath(url: URL): string {
   let path = url.pathname;
@@ -28,24 +28,32 @@ export async function createUndiciTransport(apiUrl: string, connections: number)
   const pool = new Pool(url.origin, { connections, keepAliveTimeout: 10_000, connect });
   return {
     async send(request: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
-      const response = await pool.request({
-        method: request.method,
-        path: prefix + request.path,
-        headers: request.headers,
-        body: request.body,
-        signal: request.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const text = await response.body.text();
-      return {
-        status: response.statusCode,
-        header(name) {
-          const value = response.headers[name.toLowerCase()];
-          return Array.isArray(value) ? value[0] : value;
-        },
-        text,
-      };
+      // undici's own timeouts are idle timeouts (a byte a second never trips them): one signal
+      // bounds the exchange as a whole. No redirect is followed: a Pool has no redirect handler.
+      const exchange = startExchange(request.signal, timeoutMs);
+      try {
+        const response = await pool.request({
+          method: request.method,
+          path: prefix + request.path,
+          headers: request.headers,
+          body: request.body,
+          signal: exchange.signal,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        const chunks = response.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+        const text = await readBoundedText({ next: () => chunks.next(), cancel: () => response.body.destroy() }, exchange.signal);
+        return {
+          status: response.statusCode,
+          header(name) {
+            const value = response.headers[name.toLowerCase()];
+            return Array.isArray(value) ? value[0] : value;
+          },
+          text,
+        };
+      } finally {
+        exchange.end();
+      }
     },
     close: () => pool.close(),
   };
