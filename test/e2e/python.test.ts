@@ -206,16 +206,25 @@ afterAll(async () => {
 });
 
 describe("the real Python SDK and tracewire, through tracewire dev", () => {
-  it("/info gives the Python SDK every batch_ingest_config field it reads", async () => {
-    const info = (await (await fetch(`${collectorUrl}/info`)).json()) as { batch_ingest_config: Record<string, unknown> };
-    // langsmith/_internal/_background_thread.py indexes these without a default.
-    for (const field of ["size_limit", "scale_up_nthreads_limit", "scale_up_qsize_trigger"]) {
-      expect(info.batch_ingest_config[field], field).toBeTypeOf("number");
-    }
+  it("/info has every field of the installed SDK's BatchIngestConfig, and its flags for the shape it sends", async () => {
+    const info = (await (await fetch(`${collectorUrl}/info`)).json()) as {
+      batch_ingest_config: Record<string, unknown>;
+      instance_flags: Record<string, unknown>;
+    };
+    const { stdout } = await promisify(execFile)(python, [
+      "-c",
+      "import json; from langsmith.schemas import BatchIngestConfig; print(json.dumps(sorted(BatchIngestConfig.__annotations__)))",
+    ]);
+    const fields = JSON.parse(stdout) as string[];
+    expect(fields).toContain("size_limit"); // the one whose absence crashed the SDK's tracing thread
+    expect(Object.keys(info.batch_ingest_config).sort()).toEqual(fields);
+    // No zstd decoder here: /runs/batch, which the SDK sends uncompressed without a warning.
+    expect(info.batch_ingest_config.use_multipart_endpoint).toBe(false);
+    expect(info.instance_flags.zstd_compression_enabled).toBe(false);
   });
 
-  it.each(["middleware", "tracing_context", "langsmith_extra"])(
-    "(a, d, e) tracewire client → the guide's FastAPI server (%s): the Python run sits under the client's run",
+  it.each(["middleware", "tracing_context", "langsmith_extra", "starlette"])(
+    "(a, d, e) tracewire client → the guide's FastAPI/Starlette server (%s): the Python run sits under the client's run",
     async (way) => {
       const baggage = { project: `py-e2e-${way}`, tags: [`ts-${way}`], metadata: { user: "ada", way } };
       const server = startPython(`FastAPI (${way})`, "serve.py", [`guide:${way}`]);
@@ -223,7 +232,7 @@ describe("the real Python SDK and tracewire, through tracewire dev", () => {
       const client = startNode("tracewire client", "ts-client.mts", [], { SERVER_URL: serverUrl, BAGGAGE_JSON: JSON.stringify(baggage) });
       await endsCleanly(client);
       const traceId = /^trace (\S+)$/m.exec(client.stdout)?.[1] as string;
-      const pythonRun = way === "middleware" ? "some_function" : "my_application";
+      const pythonRun = way === "middleware" || way === "starlette" ? "some_function" : "my_application";
       expect(client.stdout).toContain(`reply "${pythonRun}"`);
       await stop(server);
 

@@ -4,8 +4,10 @@ way the guide continues a trace (serve.py picks one by name).
   middleware        app.add_middleware(TracingMiddleware)
   tracing_context   with ls.tracing_context(parent=request.headers)
   langsmith_extra   my_application(langsmith_extra={"parent": request.headers})
+  starlette         Starlette(..., middleware=[Middleware(TracingMiddleware)])
 
-The guide's `...` bodies are the only lines filled in, so that each returns what it received.
+The guide's `...` (bodies, Starlette's routes) are the only lines filled in: each traceable
+returns its name.
 The guide's langsmith_extra line lacks `await` (it would leave the coroutine unrun); here it is
 awaited and returned.
 """
@@ -70,8 +72,33 @@ def langsmith_extra_app():
     return app
 
 
+def starlette_app():
+    from langsmith import traceable
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    @traceable
+    async def some_function():
+        return "some_function"
+
+    async def fake_route(request):
+        return JSONResponse(await some_function())
+
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from langsmith.middleware import TracingMiddleware
+
+    routes = [Route("/my-route", fake_route, methods=["POST"])]
+    middleware = [
+        Middleware(TracingMiddleware),
+    ]
+    app = Starlette(routes=routes, middleware=middleware)
+    return app
+
+
 APPS = {
     "middleware": middleware_app,
     "tracing_context": tracing_context_app,
     "langsmith_extra": langsmith_extra_app,
+    "starlette": starlette_app,
 }
