@@ -7,6 +7,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from "node:net";
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
+import { collectorInfo } from "./info.js";
 import { entriesFromBatch, entriesFromMultipart, entryFromSingle } from "./ingest.js";
 import { RunStore } from "./run-store.js";
 import { VIEWER_HTML } from "./viewer.js";
@@ -58,18 +59,12 @@ function send(res: ServerResponse, status: number, body: unknown, type = "applic
   res.writeHead(status, { "content-type": type, "cache-control": "no-store" }).end(text);
 }
 
-const INFO = {
-  version: "tracewire-dev",
-  instance_flags: { gzip_body_enabled: true },
-  batch_ingest_config: { use_multipart_endpoint: true },
-};
-
 async function route(store: RunStore, req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): Promise<void> {
   const url = new URL(req.url ?? "/", "http://collector");
   const path = url.pathname;
   const method = req.method ?? "GET";
   if (method === "GET") {
-    if (path === "/info") return send(res, 200, INFO);
+    if (path === "/info") return send(res, 200, collectorInfo(maxBodyBytes));
     if (path === "/api/traces") return send(res, 200, store.traces(Number(url.searchParams.get("limit") ?? 100) || 100));
     const traceMatch = /^\/api\/traces\/([0-9a-f-]{36})$/.exec(path);
     if (traceMatch) {
