@@ -2,9 +2,9 @@
  * The dev collector's durable store: every accepted create/update is validated, appended to a
  * JSON-lines log and fsync'd before the request is acknowledged; on start the log is replayed.
  *
- * Memory holds an index, not the runs: per run, where its entries lie in the log and the few
- * fields the trace list shows. A trace's runs are read back from the log when asked for, so a
- * 1 GB log is never held as 1 GB of objects.
+ * Memory holds an index, not the runs (run-index.ts): where each run's entries lie in the log and
+ * what the trace list shows. A trace's runs are read back from the log when asked for, so a 1 GB
+ * log is never held as 1 GB of objects.
  *
  * Replay never deletes a valid line. A line it cannot use (corrupt, torn, refused by the schema)
  * is copied to `runs.rejected.jsonl`, then blanked in place (or, at the very end of the log, cut
@@ -14,22 +14,14 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { KVMap } from "../core/types.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
+import { type RunRecord, RunIndex, type TraceSummary, byDottedOrder, mergeEntry } from "./run-index.js";
 import { type LogLine, type OpenLogFile, RunLog } from "./run-log.js";
 import { InvalidRunError, type LogEntry, type StoredRun, assertEntries, checkEntry } from "./run-schema.js";
 import { SetAside } from "./set-aside.js";
 
 export { InvalidRunError, type LogEntry, type StoredRun } from "./run-schema.js";
 export { DataDirLockedError } from "./data-dir-lock.js";
-
-export interface TraceSummary {
-  trace_id: string;
-  name: string;
-  project: string | undefined;
-  start_time: string | undefined;
-  end_time: string | undefined;
-  run_count: number;
-  error: boolean;
-}
+export type { TraceSummary } from "./run-index.js";
 
 export interface RunStoreOptions {
   /** How the log file is opened; tests pass one that fails like a full disk. */
@@ -55,20 +47,8 @@ export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 const READ_BATCH = 256;
 const BLANK = Buffer.alloc(1024 * 1024, 0x20);
 
-/** The fields the trace list needs, merged like the runs themselves; `error` as "has one". */
-type RunSummary = Partial<Record<"trace_id" | "name" | "session_name" | "start_time" | "end_time" | "dotted_order", string | null>> & {
-  error?: boolean;
-};
-
-interface RunRecord {
-  /** Offset and length of each of the run's log entries, in log order. */
-  spans: number[];
-  summary: RunSummary;
-}
-
 export class RunStore {
-  readonly #runs = new Map<string, RunRecord>();
-  readonly #traces = new Map<string, Set<string>>();
+  readonly #index = new RunIndex();
   #writing: Promise<void> = Promise.resolve();
   #closed: Promise<void> | undefined;
   readonly opened: OpenReport;
@@ -103,11 +83,11 @@ export class RunStore {
   }
 
   get size(): number {
-    return this.#runs.size;
+    return this.#index.size;
   }
 
   has(runId: string): boolean {
-    return this.#runs.has(runId);
+    return this.#index.has(runId);
   }
 
   async #replay(): Promise<void> {
@@ -132,7 +112,7 @@ export class RunStore {
     }
     const checked = checkEntry(value);
     if ("problem" in checked) return `invalid run: ${checked.problem}`;
-    this.#apply(checked.entry, line.offset, line.length);
+    this.#index.add(checked.entry, line.offset, line.length);
     this.opened.entries++;
     return undefined;
   }
@@ -155,23 +135,6 @@ export class RunStore {
     await this.log.sync();
   }
 
-  #apply({ op, run }: LogEntry, offset: number, length: number): void {
-    const record = this.#runs.get(run.id);
-    const summary = merge(record?.summary, op, summaryOf(run)) as RunSummary;
-    if (record) {
-      record.spans.push(offset, length);
-      record.summary = summary;
-    } else {
-      this.#runs.set(run.id, { spans: [offset, length], summary });
-    }
-    const traceId = summary.trace_id;
-    if (typeof traceId === "string") {
-      let ids = this.#traces.get(traceId);
-      if (!ids) this.#traces.set(traceId, (ids = new Set()));
-      ids.add(run.id);
-    }
-  }
-
   /**
    * Validates, stores durably, then indexes entries; resolves once they are on disk. Throws
    * `InvalidRunError` (nothing stored) for an invalid entry, and the file system's error (its
@@ -191,7 +154,7 @@ export class RunStore {
       let offset = await this.log.append(data);
       entries.forEach((entry, i) => {
         const length = lengths[i] as number;
-        this.#apply(entry, offset, length);
+        this.#index.add(entry, offset, length);
         offset += length + 1;
       });
     });
@@ -200,44 +163,28 @@ export class RunStore {
   }
 
   traces(limit = 100): TraceSummary[] {
-    const summaries: TraceSummary[] = [];
-    for (const [traceId, ids] of this.#traces) {
-      const runs = [...ids].map((id) => (this.#runs.get(id) as RunRecord).summary);
-      const root = this.#runs.get(traceId)?.summary ?? runs.sort(byDottedOrder)[0];
-      summaries.push({
-        trace_id: traceId,
-        name: root?.name ?? "(unnamed)",
-        project: root?.session_name ?? undefined,
-        start_time: root?.start_time ?? undefined,
-        end_time: root?.end_time ?? undefined,
-        run_count: runs.length,
-        error: runs.some((r) => r.error === true),
-      });
-    }
-    return summaries.sort((a, b) => String(b.start_time).localeCompare(String(a.start_time))).slice(0, limit);
+    return this.#index.traces(limit);
   }
 
   /** The runs of one trace in dotted order (parents before children), read from the log; or undefined. */
   async trace(traceId: string): Promise<StoredRun[] | undefined> {
-    const ids = this.#traces.get(traceId);
-    if (!ids) return undefined;
-    const list = [...ids];
+    const records = this.#index.traceRuns(traceId);
+    if (!records) return undefined;
+    const list = [...records];
     const runs: StoredRun[] = [];
     for (let i = 0; i < list.length; i += READ_BATCH) {
-      runs.push(...(await Promise.all(list.slice(i, i + READ_BATCH).map((id) => this.#read(id)))));
+      runs.push(...(await Promise.all(list.slice(i, i + READ_BATCH).map((record) => this.#read(record)))));
     }
     return runs.sort(byDottedOrder);
   }
 
   /** A run as its entries merge, replayed from the log. */
-  async #read(runId: string): Promise<StoredRun> {
-    const { spans } = this.#runs.get(runId) as RunRecord;
-    const texts = [];
-    for (let i = 0; i < spans.length; i += 2) texts.push(this.log.read(spans[i] as number, spans[i + 1] as number));
+  async #read(record: RunRecord): Promise<StoredRun> {
+    const reads = [...this.#index.entries(record)].map(([offset, length]) => this.log.read(offset, length));
     let run: KVMap | undefined;
-    for (const bytes of await Promise.all(texts)) {
+    for (const bytes of await Promise.all(reads)) {
       const entry = JSON.parse(bytes.toString("utf8")) as LogEntry;
-      run = merge(run, entry.op, entry.run);
+      run = mergeEntry(run, entry.op, entry.run);
     }
     return run as StoredRun;
   }
@@ -252,32 +199,4 @@ export class RunStore {
     })();
     return this.#closed;
   }
-}
-
-/** An update may arrive before its create (batches travel in parallel): merge either way. */
-function merge(existing: KVMap | undefined, op: LogEntry["op"], run: KVMap): KVMap {
-  return op === "post" && existing ? { ...run, ...existing, ...pick(run) } : { ...existing, ...run };
-}
-
-/** The fields of a create that a create owns even when its update arrived first. */
-function pick(run: KVMap): KVMap {
-  const out: KVMap = {};
-  for (const key of ["name", "run_type", "start_time", "inputs", "serialized"]) if (run[key] !== undefined) out[key] = run[key];
-  return out;
-}
-
-const SUMMARY_KEYS = ["trace_id", "name", "session_name", "start_time", "end_time", "dotted_order"] as const;
-
-function summaryOf(run: StoredRun): RunSummary {
-  const summary: RunSummary = {};
-  for (const key of SUMMARY_KEYS) {
-    const value = run[key];
-    if (value !== undefined) summary[key] = value as string | null;
-  }
-  if (run.error !== undefined) summary.error = run.error != null && run.error !== "";
-  return summary;
-}
-
-function byDottedOrder(a: KVMap, b: KVMap): number {
-  return String(a.dotted_order ?? "").localeCompare(String(b.dotted_order ?? ""));
 }

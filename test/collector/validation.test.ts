@@ -37,7 +37,7 @@ describe("run store validation", () => {
     expect(await refused.json()).toMatchObject({ error: expect.stringMatching(/name/) });
     // Nothing of the refused request was stored, not even its valid run.
     expect(collector.store.size).toBe(0);
-    await expect(collector.store.append([{ op: "patch", run: { ...run("x"), end_time: 5 } }])).rejects.toBeInstanceOf(InvalidRunError);
+    await expect(collector.store.append([{ op: "patch", run: { ...run("x"), id: randomUUID(), end_time: 5 } }])).rejects.toBeInstanceOf(InvalidRunError);
     const accepted = await fetch(`${collector.url}/runs/batch`, { method: "POST", body: JSON.stringify({ post: [good] }) });
     expect(accepted.status).toBe(202);
     const list = await fetch(`${collector.url}/api/traces`);
