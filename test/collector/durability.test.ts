@@ -117,11 +117,12 @@ describe("run store durability", () => {
     } catch {
       context.skip(); // Not root (CI runs as root); the injected short write above covers the logic.
     }
+    let s: RunStore | undefined;
     try {
       const dataDir = join(mountPoint, "data");
       await mkdir(dataDir);
       await writeFile(join(mountPoint, "filler"), Buffer.alloc(200 * 1024));
-      let s = await RunStore.open(dataDir);
+      s = await RunStore.open(dataDir);
       const acked: LogEntry[] = [];
       let failure: unknown;
       for (let i = 0; i < 100 && failure === undefined; i++) {
@@ -134,18 +135,21 @@ describe("run store durability", () => {
       expect(failure).toMatchObject({ code: "ENOSPC" });
       await s.close();
       s = await RunStore.open(dataDir);
-      expect(s.size).toBe(acked.length);
       expect(await ids(s, acked)).toEqual(acked.map(() => true));
+      expect(s.size).toBe(acked.length);
       expect(s.opened.setAside).toBe(0);
       await rm(join(mountPoint, "filler"));
-      const late = entry("late");
-      await s.append([late]);
+      await s.append([entry("late")]);
       await s.close();
       s = await RunStore.open(dataDir);
       expect(s.size).toBe(acked.length + 1);
-      await s.close();
     } finally {
-      execFileSync("umount", [mountPoint]);
+      await s?.close();
+      try {
+        execFileSync("umount", [mountPoint], { stdio: "ignore" });
+      } catch {
+        execFileSync("umount", ["-l", mountPoint], { stdio: "ignore" }); // Still busy: detach it anyway.
+      }
     }
   });
 
