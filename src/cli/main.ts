@@ -27,6 +27,9 @@ async function dev(args: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port: expected 0-65535, got ${values.port}`);
   const collector = await startCollector({ port, host: values.host, dataDir: values["data-dir"] });
   console.log(`tracewire dev collector on ${collector.url} (${collector.store.size} runs in ${values["data-dir"]})`);
+  const { setAside, leftInPlace, setAsidePath } = collector.store.opened;
+  if (setAside > 0) console.warn(`  ${setAside} unreadable log line(s) skipped and copied to ${setAsidePath}`);
+  if (leftInPlace > 0) console.warn(`  ${leftInPlace} unreadable log line(s) skipped, left in the log (no room to copy them aside)`);
   console.log(`  export LANGSMITH_ENDPOINT=${collector.url} LANGSMITH_TRACING=true`);
   console.log(`  traces: ${collector.url}/`);
   const stop = (): void => void collector.close().then(() => process.exit(0));

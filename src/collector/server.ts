@@ -68,7 +68,7 @@ async function route(store: RunStore, req: IncomingMessage, res: ServerResponse,
     if (path === "/api/traces") return send(res, 200, store.traces(Number(url.searchParams.get("limit") ?? 100) || 100));
     const traceMatch = /^\/api\/traces\/([0-9a-f-]{36})$/.exec(path);
     if (traceMatch) {
-      const runs = store.trace(traceMatch[1] as string);
+      const runs = await store.trace(traceMatch[1] as string);
       return runs ? send(res, 200, { trace_id: traceMatch[1], runs }) : send(res, 404, { error: "no such trace" });
     }
     if (path === "/" || /^\/traces\/[0-9a-f-]{36}$/.test(path)) return send(res, 200, VIEWER_HTML, "text/html; charset=utf-8");
@@ -111,8 +111,13 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       else res.destroy();
     });
   });
-  server.listen(options.port ?? DEFAULT_PORT, options.host ?? "127.0.0.1");
-  await once(server, "listening");
+  try {
+    server.listen(options.port ?? DEFAULT_PORT, options.host ?? "127.0.0.1");
+    await once(server, "listening");
+  } catch (error) {
+    await store.close(); // A port in use must not leave the data dir locked.
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
