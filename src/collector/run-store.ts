@@ -7,6 +7,7 @@ import { type FileHandle, mkdir, open, readFile, truncate } from "node:fs/promis
 import { join } from "node:path";
 import { isUuid } from "../core/ids.js";
 import type { KVMap } from "../core/types.js";
+import { fieldText } from "./field-text.js";
 
 /** A run as the collector holds it: every field it was sent, creates and updates merged. */
 export type StoredRun = KVMap & { id: string; trace_id?: string; parent_run_id?: string; dotted_order?: string };
@@ -101,10 +102,10 @@ export class RunStore {
       const root = this.#runs.get(traceId) ?? runs.sort(byDottedOrder)[0];
       summaries.push({
         trace_id: traceId,
-        name: String(root?.name ?? "(unnamed)"),
+        name: fieldText(root?.name) ?? "(unnamed)",
         project: typeof root?.session_name === "string" ? root.session_name : undefined,
-        start_time: root?.start_time as string | undefined,
-        end_time: root?.end_time as string | undefined,
+        start_time: fieldText(root?.start_time),
+        end_time: fieldText(root?.end_time),
         run_count: runs.length,
         error: runs.some((r) => r.error != null && r.error !== ""),
       });
@@ -134,5 +135,5 @@ function pick(run: StoredRun): KVMap {
 }
 
 function byDottedOrder(a: StoredRun, b: StoredRun): number {
-  return String(a.dotted_order ?? "").localeCompare(String(b.dotted_order ?? ""));
+  return (fieldText(a.dotted_order) ?? "").localeCompare(fieldText(b.dotted_order) ?? "");
 }
