@@ -58,13 +58,18 @@ describe("tracewire dev collector: bounded work", () => {
     const held = gzipSync(batchOfSize(900 * KiB));
     const first = openRequest(`${collector.url}/runs/batch`, { method: "POST", headers: GZIP_JSON });
     const firstResponse = responseOf(first);
-    first.write(held.subarray(0, held.length - 8));
-    await waitFor(() => (collector?.inflightBytes ?? 0) >= 800 * KiB, { what: "the first body inflated" });
-    const second = await rawRequest(`${collector.url}/runs/batch`, { method: "POST", headers: GZIP_JSON, body: gzipSync(batchOfSize(900 * KiB)) });
-    expect(second.status).toBe(503);
-    expect(second.headers["retry-after"]).toBe("1");
-    first.end(held.subarray(held.length - 8));
-    expect((await firstResponse).status).toBe(202);
+    try {
+      first.write(held.subarray(0, held.length - 8));
+      await waitFor(() => (collector?.inflightBytes ?? 0) >= 800 * KiB, { what: "the first body inflated" });
+      const second = await rawRequest(`${collector.url}/runs/batch`, { method: "POST", headers: GZIP_JSON, body: gzipSync(batchOfSize(900 * KiB)) });
+      expect(second.status).toBe(503);
+      expect(second.headers["retry-after"]).toBe("1");
+      first.end(held.subarray(held.length - 8));
+      expect((await firstResponse).status).toBe(202);
+    } finally {
+      first.destroy();
+      await firstResponse.catch(() => undefined); // closed by the test on failure
+    }
     // Answered, the first gives its bytes back, and the retry gets in.
     expect(collector.inflightBytes).toBe(0);
     const retried = await rawRequest(`${collector.url}/runs/batch`, { method: "POST", headers: GZIP_JSON, body: gzipSync(batchOfSize(900 * KiB)) });
