@@ -138,6 +138,17 @@ describe("tracewire dev collector: who may talk to it", () => {
     expect(collector.store.size).toBe(3);
   });
 
+  it("the viewer (same origin) still loads: its page, as a navigation, and its API calls, as same-origin fetches", async () => {
+    collector = await startCollector({ port: 0, dataDir: dir });
+    const host = new URL(collector.url).host;
+    const page = await rawRequest(`${collector.url}/`, { headers: { host, "sec-fetch-site": "none", "sec-fetch-mode": "navigate" } });
+    const api = await rawRequest(`${collector.url}/api/traces`, {
+      headers: { host, "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors", referer: `${collector.url}/` },
+    });
+    expect([page.status, api.status]).toEqual([200, 200]);
+    expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
+  });
+
   it("[12.15] a stored run whose name is not a string never makes the API fail, across restarts", async () => {
     collector = await startCollector({ port: 0, dataDir: dir });
     const run = new RunTree({ name: "ok" });
