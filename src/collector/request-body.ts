@@ -5,6 +5,7 @@
  * reserved as they are decoded and released by the caller once the request is answered.
  */
 import type { IncomingMessage } from "node:http";
+import type { Transform } from "node:stream";
 import * as zlib from "node:zlib";
 import { HttpError } from "./http-error.js";
 
@@ -53,7 +54,7 @@ export function reserveFrom(budget: ByteBudget): Reservation {
   };
 }
 
-type Decoder = () => NodeJS.ReadWriteStream;
+type Decoder = () => Transform;
 
 // zstd is in Node's zlib from 22.15 / 23.8; older Nodes refuse it with 415 like any unknown coding.
 const createZstd = (zlib as { createZstdDecompress?: Decoder }).createZstdDecompress;
@@ -64,45 +65,44 @@ const DECODERS: Record<string, Decoder | undefined> = {
   zstd: createZstd && (() => createZstd()),
 };
 
-function decoderFor(encoding: string | undefined): Decoder | undefined {
+function decoderFor(encoding: string | undefined): Transform | undefined {
   const name = (encoding ?? "identity").trim().toLowerCase();
   if (name === "identity" || name === "") return undefined;
   const decoder = DECODERS[name];
   if (!decoder) throw new HttpError(415, `unsupported content-encoding ${JSON.stringify(name.slice(0, 32))}`);
-  return decoder;
+  return decoder();
 }
 
 /**
  * The decoded body, at most `maxBytes`, its bytes taken from `reservation` as they arrive. On a
  * refusal the rest of the body is discarded, not the socket: the client still gets its answer.
  */
-export function readBody(req: IncomingMessage, maxBytes: number, reservation: Reservation): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (declared > maxBytes) return Promise.reject(new HttpError(413, `body over ${maxBytes} bytes`));
-  let decoder: NodeJS.ReadWriteStream | undefined;
-  try {
-    decoder = decoderFor(req.headers["content-encoding"])?.();
-  } catch (error) {
-    return Promise.reject(error);
-  }
+export async function readBody(req: IncomingMessage, maxBytes: number, reservation: Reservation): Promise<Buffer> {
+  if (Number(req.headers["content-length"]) > maxBytes) throw new HttpError(413, `body over ${maxBytes} bytes`);
+  return collect(req, decoderFor(req.headers["content-encoding"]), maxBytes, reservation);
+}
+
+function collect(req: IncomingMessage, decoder: Transform | undefined, maxBytes: number, reservation: Reservation): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let rawSize = 0;
     let size = 0;
     let settled = false;
     const finish = (error?: unknown): void => {
       if (settled) return;
       settled = true;
-      req.off("data", onData).off("end", onEnd).off("error", onError);
+      req.off("data", onData);
       if (error === undefined) return resolve(Buffer.concat(chunks, size));
       chunks.length = 0;
-      (decoder as { destroy?: () => void } | undefined)?.destroy?.();
+      decoder?.destroy();
       req.resume(); // discard what is still coming
       reject(error);
     };
+    const tooLarge = (): HttpError => new HttpError(413, `body over ${maxBytes} bytes${decoder ? " once decompressed" : ""}`);
     const keep = (chunk: Buffer): void => {
       if (settled) return;
       size += chunk.length;
-      if (size > maxBytes) return finish(new HttpError(413, `body over ${maxBytes} bytes${decoder ? " once decompressed" : ""}`));
+      if (size > maxBytes) return finish(tooLarge());
       try {
         reservation.take(chunk.length);
       } catch (error) {
@@ -110,23 +110,26 @@ export function readBody(req: IncomingMessage, maxBytes: number, reservation: Re
       }
       chunks.push(chunk);
     };
-    // A decoder's error is the body's fault (bad gzip); a socket error leaves nobody to answer.
-    const onError = (): void => finish(new HttpError(400, decoder ? "body does not decompress" : "body could not be read"));
-    let rawSize = 0;
     const feed = (chunk: Buffer): void => {
       rawSize += chunk.length;
-      if (rawSize > maxBytes) return finish(new HttpError(413, `body over ${maxBytes} bytes`));
+      if (rawSize > maxBytes) return finish(tooLarge());
       // Backpressure: the decoder's queue of compressed input stays small.
       if (decoder?.write(chunk) === false) {
         req.pause();
-        decoder.once("drain", () => settled || req.resume());
+        decoder.once("drain", () => {
+          if (!settled) req.resume();
+        });
       }
     };
+    // A decoder's error is the body's fault (bad gzip); a dropped connection leaves nobody to
+    // answer, but its reservation must still be given back, so it settles too.
+    const unreadable = (): void => finish(new HttpError(400, decoder ? "body does not decompress" : "body could not be read"));
     const onData = decoder ? feed : keep;
-    const onEnd = decoder ? () => void decoder?.end() : () => finish();
-    if (decoder) {
-      decoder.on("data", keep).once("end", () => finish()).once("error", onError);
-    }
-    req.on("data", onData).once("end", onEnd).once("error", onError);
+    if (decoder) decoder.on("data", keep).once("end", () => finish()).once("error", unreadable);
+    req
+      .on("data", onData)
+      .once("end", () => (decoder ? decoder.end() : finish()))
+      .once("error", unreadable)
+      .once("close", () => req.complete || unreadable());
   });
 }

@@ -76,6 +76,21 @@ describe("tracewire dev collector: bounded work", () => {
     expect(retried.status).toBe(202);
   });
 
+  it("[12.17] a client that drops its connection mid-body gives its share of the budget back", async () => {
+    collector = await startCollector({ port: 0, dataDir: dir, maxBodyBytes: 1024 * KiB });
+    const dropped = openRequest(`${collector.url}/runs/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(1000 * KiB) },
+    });
+    dropped.on("error", () => undefined); // the test itself resets it
+    dropped.write(Buffer.alloc(500 * KiB, 0x20));
+    await waitFor(() => (collector?.inflightBytes ?? 0) >= 400 * KiB, { what: "the body half read" });
+    dropped.destroy();
+    await waitFor(() => collector?.inflightBytes === 0, { what: "the budget given back" });
+    // And the collector still answers.
+    expect((await rawRequest(`${collector.url}/info`)).status).toBe(200);
+  });
+
   it("[12.17] past maxConnections a new connection is closed at once; open ones keep being served", async () => {
     collector = await startCollector({ port: 0, dataDir: dir, maxConnections: 2 });
     const { hostname, port } = new URL(collector.url);
