@@ -25,7 +25,8 @@ const MAX_HOST_LENGTH = 255 + 1 + 2 + 5; // a DNS name, ':', IPv6 brackets, a po
 /** The host name of a Host header value (no port, no IPv6 brackets, lower case), or undefined. */
 export function parseHostName(host: string): string | undefined {
   if (host.length === 0 || host.length > MAX_HOST_LENGTH) return undefined;
-  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::\d{1,5})?$/i.exec(host);
+  // An IPv6 literal in brackets, or a reg-name (RFC 3986 §3.2.2), then an optional port.
+  const match = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9\-._~%!$&'()*+,;=]+))(?::\d{1,5})?$/i.exec(host);
   if (!match) return undefined;
   return (match[1] ?? match[2] ?? "").toLowerCase();
 }
