@@ -135,7 +135,9 @@ async function write(ctx: Context, route: WriteRoute, req: IncomingMessage, res:
 
 async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
   checkHost(req.headers, ctx.hosts);
-  const url = new URL(req.url ?? "/", "http://collector");
+  const target = req.url ?? "/";
+  if (!URL.canParse(target, "http://collector")) throw new HttpError(400, "bad request target");
+  const url = new URL(target, "http://collector");
   const method = req.method ?? "GET";
   if (method === "GET") return read(ctx, url, res);
   checkSameOrigin(req.headers);
