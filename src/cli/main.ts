@@ -1,6 +1,6 @@
 /**
  * The `tracewire` command.
- *   tracewire dev  [--port 1984] [--host 127.0.0.1] [--data-dir .tracewire]
+ *   tracewire dev  [--port 1984] [--host 127.0.0.1] [--data-dir .tracewire] [--allow-host <name>]...
  *   tracewire tail [--url http://127.0.0.1:1984] [--trace <id>] [--follow]
  */
 import { parseArgs } from "node:util";
@@ -9,8 +9,9 @@ import type { StoredRun, TraceSummary } from "../collector/run-store.js";
 import { formatTraceTree } from "../collector/tree-text.js";
 
 const USAGE = `usage:
-  tracewire dev  [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--data-dir .tracewire]
-      a LangSmith-compatible collector on your machine: point LANGSMITH_ENDPOINT at it
+  tracewire dev  [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--data-dir .tracewire] [--allow-host <name>]...
+      a LangSmith-compatible collector on your machine: point LANGSMITH_ENDPOINT at it;
+      it answers only to loopback names and its own address, and --allow-host names
   tracewire tail [--url http://127.0.0.1:${DEFAULT_PORT}] [--trace <id>] [--follow]
       print traces from a running collector as trees`;
 
@@ -21,11 +22,12 @@ async function dev(args: string[]): Promise<void> {
       port: { type: "string", default: String(DEFAULT_PORT) },
       host: { type: "string", default: "127.0.0.1" },
       "data-dir": { type: "string", default: ".tracewire" },
+      "allow-host": { type: "string", multiple: true, default: [] },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port: expected 0-65535, got ${values.port}`);
-  const collector = await startCollector({ port, host: values.host, dataDir: values["data-dir"] });
+  const collector = await startCollector({ port, host: values.host, dataDir: values["data-dir"], allowedHosts: values["allow-host"] });
   console.log(`tracewire dev collector on ${collector.url} (${collector.store.size} runs in ${values["data-dir"]})`);
   const { setAside, leftInPlace, setAsidePath } = collector.store.opened;
   if (setAside > 0) console.warn(`  ${setAside} unreadable log line(s) skipped and copied to ${setAsidePath}`);

@@ -1,11 +1,12 @@
 /**
  * Reading what LangSmith-compatible clients send: multipart parts (`post.<id>`,
- * `post.<id>.inputs`, …; parsed by undici's FormData parser), `/runs/batch` JSON, and single runs.
+ * `post.<id>.inputs`, …; read by multipart.ts), `/runs/batch` JSON, and single runs.
  * Every JSON value goes through the bounded, prototype-safe parser.
  */
-import { Response } from "undici";
 import { parseJsonSafe } from "../core/safe-json.js";
 import type { KVMap } from "../core/types.js";
+import { HttpError } from "./http-error.js";
+import { parseBoundary, readMultipart } from "./multipart.js";
 import type { LogEntry, StoredRun } from "./run-store.js";
 
 const MAX_PART_LENGTH = 64 * 1024 * 1024;
@@ -25,25 +26,32 @@ function asRun(value: unknown): StoredRun | undefined {
   return typeof id === "string" ? normalizeTimes(value as StoredRun) : undefined;
 }
 
-export async function entriesFromMultipart(body: Uint8Array, contentType: string): Promise<LogEntry[]> {
-  const form = await new Response(body, { headers: { "content-type": contentType } }).formData();
+/** A part's field that must not be written by name: it would reach the prototype or the id. */
+const RESERVED_FIELDS = new Set(["__proto__", "constructor", "id"]);
+
+/** The runs of a `/runs/multipart` body. Throws an `HttpError` (400 malformed, 413 too many parts). */
+export async function entriesFromMultipart(body: Buffer, contentType: string, maxParts: number): Promise<LogEntry[]> {
+  const boundary = parseBoundary(contentType);
+  if (!boundary) throw new HttpError(400, "multipart/form-data without a boundary");
   const byKey = new Map<string, LogEntry>();
-  for (const [name, value] of form) {
-    const [op, id, field] = name.split(".");
-    if ((op !== "post" && op !== "patch") || !id) continue; // feedback, attachments: not stored here
-    const text = typeof value === "string" ? value : await value.text();
-    const json = parseJsonSafe(text, MAX_PART_LENGTH);
+  await readMultipart(body, boundary, maxParts, (part) => {
+    const [op, id, field] = part.name.split(".", 3);
+    if ((op !== "post" && op !== "patch") || !id) return; // feedback, attachments: not stored here
+    if (field !== undefined && RESERVED_FIELDS.has(field)) return;
+    const json = parseJsonSafe(part.data.toString("utf8"), MAX_PART_LENGTH);
     const key = `${op}.${id}`;
     const entry = byKey.get(key) ?? { op, run: { id } };
     if (field) entry.run[field] = json;
     else if (typeof json === "object" && json !== null) Object.assign(entry.run, json, { id });
     byKey.set(key, entry);
-  }
+  });
   return [...byKey.values()].map((entry) => ({ op: entry.op, run: normalizeTimes(entry.run) }));
 }
 
-export function entriesFromBatch(text: string): LogEntry[] {
+/** The runs of a `/runs/batch` body, or undefined when it is not a JSON object. */
+export function entriesFromBatch(text: string): LogEntry[] | undefined {
   const json = parseJsonSafe(text, MAX_PART_LENGTH) as { post?: unknown[]; patch?: unknown[] } | undefined;
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
   const entries: LogEntry[] = [];
   for (const op of ["post", "patch"] as const) {
     const list = json?.[op];

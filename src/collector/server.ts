@@ -1,128 +1,195 @@
 /**
  * `tracewire dev`: a LangSmith-compatible ingest server for local development (SPEC §8). It binds
- * loopback only, accepts any API key, stores runs durably, and serves the trace viewer.
+ * loopback only, accepts any API key, stores runs durably, and serves the trace viewer. It serves
+ * only its own host names and refuses cross-site writes (request-guard.ts), and bounds the work
+ * of each request and of all of them together (request-body.ts, `maxConnections`).
  */
 import { once } from "node:events";
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gunzip } from "node:zlib";
-import { promisify } from "node:util";
+import { ConfigError } from "../core/errors.js";
+import { HttpError, toHttpError } from "./http-error.js";
 import { collectorInfo } from "./info.js";
 import { entriesFromBatch, entriesFromMultipart, entryFromSingle } from "./ingest.js";
-import { RunStore } from "./run-store.js";
+import { type ByteBudget, createByteBudget, readBody, reserveFrom } from "./request-body.js";
+import { type HostPolicy, checkContentType, checkHost, checkSameOrigin } from "./request-guard.js";
+import { type LogEntry, RunStore } from "./run-store.js";
 import { VIEWER_HTML } from "./viewer.js";
 
 export interface CollectorOptions {
   port?: number;
   host?: string;
   dataDir: string;
-  /** Largest request body accepted, in bytes. */
+  /** Largest request body accepted, in bytes, counted after decompression (default 64 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Bytes that all requests being read or stored may hold together, after decompression
+   * (default 4 × `maxBodyBytes`); past it a request is answered 503 with Retry-After. At least
+   * `maxBodyBytes`, so that every acceptable body can get through alone.
+   */
+  maxInflightBytes?: number;
+  /** Connections open at once; further ones are closed on arrival (default 128). */
+  maxConnections?: number;
+  /** Parts in one multipart body (default 100,000); each becomes stored work. */
+  maxMultipartParts?: number;
+  /** Host names served besides loopback names and addresses and the bound address. */
+  allowedHosts?: readonly string[];
 }
 
 export interface Collector {
   readonly url: string;
   readonly store: RunStore;
+  /** Decoded request bytes held right now by requests being read or stored. */
+  readonly inflightBytes: number;
   close(): Promise<void>;
 }
 
 export const DEFAULT_PORT = 1984;
-const gunzipAsync = promisify(gunzip);
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_CONNECTIONS = 128;
+const DEFAULT_MAX_MULTIPART_PARTS = 100_000;
+const MAX_TRACES_LISTED = 10_000;
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
+interface Context {
+  store: RunStore;
+  hosts: HostPolicy;
+  budget: ByteBudget;
+  maxBodyBytes: number;
+  maxMultipartParts: number;
 }
 
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new HttpError(413, "body too large");
-    chunks.push(chunk as Buffer);
-  }
-  const body = Buffer.concat(chunks);
-  if (req.headers["content-encoding"] === "gzip") {
-    // Bound the inflated size too: a small gzip bomb must not take the collector down.
-    const inflated = await gunzipAsync(body, { maxOutputLength: maxBytes }).catch(() => {
-      throw new HttpError(400, "bad gzip body");
-    });
-    return inflated;
-  }
-  return body;
-}
-
-function send(res: ServerResponse, status: number, body: unknown, type = "application/json"): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store" }).end(text);
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers }).end(text);
 }
 
-async function route(store: RunStore, req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://collector");
+function listLimit(value: string | null): number {
+  const limit = Math.trunc(Number(value ?? 100));
+  return Number.isFinite(limit) && limit > 0 ? Math.min(limit, MAX_TRACES_LISTED) : 100;
+}
+
+async function read(ctx: Context, url: URL, res: ServerResponse): Promise<void> {
   const path = url.pathname;
-  const method = req.method ?? "GET";
-  if (method === "GET") {
-    if (path === "/info") return send(res, 200, collectorInfo(maxBodyBytes));
-    if (path === "/api/traces") return send(res, 200, store.traces(Number(url.searchParams.get("limit") ?? 100) || 100));
-    const traceMatch = /^\/api\/traces\/([0-9a-f-]{36})$/.exec(path);
-    if (traceMatch) {
-      const runs = await store.trace(traceMatch[1] as string);
-      return runs ? send(res, 200, { trace_id: traceMatch[1], runs }) : send(res, 404, { error: "no such trace" });
-    }
-    if (path === "/" || /^\/traces\/[0-9a-f-]{36}$/.test(path)) return send(res, 200, VIEWER_HTML, "text/html; charset=utf-8");
-    return send(res, 404, { error: "not found" });
+  if (path === "/info") return send(res, 200, collectorInfo(ctx.maxBodyBytes));
+  if (path === "/api/traces") return send(res, 200, ctx.store.traces(listLimit(url.searchParams.get("limit"))));
+  const traceMatch = /^\/api\/traces\/([0-9a-f-]{36})$/.exec(path);
+  if (traceMatch) {
+    const runs = await ctx.store.trace(traceMatch[1] as string);
+    return runs ? send(res, 200, { trace_id: traceMatch[1], runs }) : send(res, 404, { error: "no such trace" });
   }
-  const body = await readBody(req, maxBodyBytes);
-  const contentType = String(req.headers["content-type"] ?? "");
+  if (path === "/" || /^\/traces\/[0-9a-f-]{36}$/.test(path)) {
+    return send(res, 200, VIEWER_HTML, { "content-type": "text/html; charset=utf-8" });
+  }
+  send(res, 404, { error: "not found" });
+}
+
+interface WriteRoute {
+  mediaType: "multipart/form-data" | "application/json";
+  entries(body: Buffer, req: IncomingMessage): Promise<LogEntry[] | undefined> | LogEntry[] | undefined;
+  /** What a body that yields no entries lacked. */
+  expected: string;
+}
+
+function writeRoute(ctx: Context, method: string, path: string): WriteRoute | undefined {
   if (method === "POST" && path === "/runs/multipart") {
-    await store.append(await entriesFromMultipart(body, contentType));
-    return send(res, 202, { accepted: true });
+    return {
+      mediaType: "multipart/form-data",
+      entries: (body, req) => entriesFromMultipart(body, String(req.headers["content-type"]), ctx.maxMultipartParts),
+      expected: "a multipart body",
+    };
   }
   if (method === "POST" && path === "/runs/batch") {
-    await store.append(entriesFromBatch(body.toString("utf8")));
-    return send(res, 202, { accepted: true });
+    return { mediaType: "application/json", entries: (body) => entriesFromBatch(body.toString("utf8")), expected: "a JSON object" };
   }
   if (method === "POST" && path === "/runs") {
-    const entry = entryFromSingle("post", body.toString("utf8"));
-    if (!entry) return send(res, 400, { error: "expected a run with an id" });
-    await store.append([entry]);
-    return send(res, 202, { accepted: true });
+    return { mediaType: "application/json", entries: (body) => single(entryFromSingle("post", body.toString("utf8"))), expected: "a run with an id" };
   }
   const patchMatch = /^\/runs\/([0-9a-f-]{36})$/.exec(path);
   if (method === "PATCH" && patchMatch) {
-    const entry = entryFromSingle("patch", body.toString("utf8"), patchMatch[1]);
-    if (!entry) return send(res, 400, { error: "expected a JSON object" });
-    await store.append([entry]);
-    return send(res, 202, { accepted: true });
+    const id = patchMatch[1];
+    return { mediaType: "application/json", entries: (body) => single(entryFromSingle("patch", body.toString("utf8"), id)), expected: "a JSON object" };
   }
-  return send(res, 404, { error: "not found" });
+  return undefined;
+}
+
+const single = (entry: LogEntry | undefined): LogEntry[] | undefined => (entry ? [entry] : undefined);
+
+async function write(ctx: Context, route: WriteRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  checkContentType(req.headers, route.mediaType);
+  const reservation = reserveFrom(ctx.budget);
+  try {
+    const body = await readBody(req, ctx.maxBodyBytes, reservation);
+    const entries = await route.entries(body, req);
+    if (!entries) throw new HttpError(400, `expected ${route.expected}`);
+    await ctx.store.append(entries);
+    send(res, 202, { accepted: true });
+  } finally {
+    reservation.release();
+  }
+}
+
+async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  checkHost(req.headers, ctx.hosts);
+  const target = req.url ?? "/";
+  if (!URL.canParse(target, "http://collector")) throw new HttpError(400, "bad request target");
+  const url = new URL(target, "http://collector");
+  const method = req.method ?? "GET";
+  if (method === "GET") return read(ctx, url, res);
+  checkSameOrigin(req.headers);
+  const route = writeRoute(ctx, method, url.pathname);
+  if (!route) return send(res, 404, { error: "not found" });
+  await write(ctx, route, req, res);
+}
+
+/** Answers a failed request; the one place an error becomes a status (http-error.ts). */
+function refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  const http = toHttpError(error);
+  if (http.status === 500) console.error("tracewire dev: internal error:", error);
+  if (res.headersSent) return void res.destroy();
+  const headers: OutgoingHttpHeaders = {};
+  if (http.retryAfterS !== undefined) headers["retry-after"] = String(http.retryAfterS);
+  // The unread rest of the body is discarded; the connection is not reused after it.
+  if (!req.complete) headers.connection = "close";
+  send(res, http.status, { error: http.message }, headers);
+}
+
+function positive(key: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(key, "a positive integer", value);
+  return value;
 }
 
 /** Starts the collector; `port: 0` picks a free port. */
 export async function startCollector(options: CollectorOptions): Promise<Collector> {
+  const maxBodyBytes = positive("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
+  const maxInflightBytes = positive("maxInflightBytes", options.maxInflightBytes, 4 * maxBodyBytes);
+  if (maxInflightBytes < maxBodyBytes) throw new ConfigError("maxInflightBytes", `at least maxBodyBytes (${maxBodyBytes})`, maxInflightBytes);
+  const maxConnections = positive("maxConnections", options.maxConnections, DEFAULT_MAX_CONNECTIONS);
+  const maxMultipartParts = positive("maxMultipartParts", options.maxMultipartParts, DEFAULT_MAX_MULTIPART_PARTS);
   const store = await RunStore.open(options.dataDir);
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const budget = createByteBudget(maxInflightBytes);
+  // The name it was told to listen on is its own, too (`--host mybox.local`).
+  const names = [...(options.allowedHosts ?? []), ...(options.host ? [options.host] : [])];
+  const hosts: HostPolicy = { boundAddress: "", allowedHosts: names.map((name) => name.toLowerCase()) };
+  const ctx: Context = { store, hosts, budget, maxBodyBytes, maxMultipartParts };
   const server: Server = createServer((req, res) => {
-    route(store, req, res, maxBodyBytes).catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : 400;
-      if (!res.headersSent) send(res, status, { error: error instanceof Error ? error.message : "bad request" });
-      else res.destroy();
-    });
+    handle(ctx, req, res).catch((error: unknown) => refuse(req, res, error));
   });
-  try {
-    server.listen(options.port ?? DEFAULT_PORT, options.host ?? "127.0.0.1");
-    await once(server, "listening");
-  } catch (error) {
-    await store.close(); // A port in use must not leave the data dir locked.
+  server.maxConnections = maxConnections;
+  server.listen(options.port ?? DEFAULT_PORT, options.host ?? "127.0.0.1");
+  await once(server, "listening").catch(async (error: unknown) => {
+    await store.close(); // e.g. EADDRINUSE: the data directory is not left open
     throw error;
-  }
+  });
   const address = server.address() as AddressInfo;
+  hosts.boundAddress = address.address;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
     store,
+    get inflightBytes() {
+      return budget.inUseBytes;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,5 @@
 /** A trace as an indented tree for the terminal (`tracewire tail`, `npm run demo`). */
+import { fieldText } from "./field-text.js";
 import type { StoredRun } from "./run-store.js";
 
 /** Microseconds of an ISO time; runs carry six fractional digits, which Date.parse would drop. */
@@ -25,9 +26,10 @@ export function formatTraceTree(runs: readonly StoredRun[]): string {
   }
   const lines: string[] = [];
   const walk = (run: StoredRun, prefix: string, last: boolean, top: boolean): void => {
-    const error = run.error ? `  ✗ ${String(run.error).split("\n")[0]}` : "";
-    const project = top ? `  [${String(run.session_name ?? "default")}]` : "";
-    lines.push(`${prefix}${top ? "" : last ? "└─ " : "├─ "}${String(run.name)} (${String(run.run_type ?? "chain")}, ${duration(run)})${project}${error}`);
+    const error = run.error ? `  ✗ ${(fieldText(run.error) ?? "error").split("\n")[0]}` : "";
+    const project = top ? `  [${fieldText(run.session_name) ?? "default"}]` : "";
+    const name = `${fieldText(run.name) ?? "(unnamed)"} (${fieldText(run.run_type) ?? "chain"}, ${duration(run)})`;
+    lines.push(`${prefix}${top ? "" : last ? "└─ " : "├─ "}${name}${project}${error}`);
     const kids = children.get(run.id) ?? [];
     kids.forEach((kid, i) => walk(kid, top ? "" : prefix + (last ? "   " : "│  "), i === kids.length - 1, false));
   };

@@ -46,7 +46,9 @@ export const VIEWER_HTML = `<!doctype html>
 <script>
 const $ = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
 // Runs carry microseconds (six fractional digits); Date.parse keeps only milliseconds.
-const ms = (iso) => { const m = /^(.{19})(?:\\.(\\d{1,6}))?Z$/.exec(iso || ""); return m ? Date.parse(m[1] + "Z") + Number((m[2] || "").padEnd(6, "0")) / 1000 : NaN; };
+const ms = (iso) => { const m = typeof iso === "string" ? /^(.{19})(?:\\.(\\d{1,6}))?Z$/.exec(iso) : null; return m ? Date.parse(m[1] + "Z") + Number((m[2] || "").padEnd(6, "0")) / 1000 : NaN; };
+// Runs hold whatever a client sent: a name may be an object that cannot become a string.
+const text = (v, otherwise = "") => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : otherwise);
 const fmt = (n) => (Number.isFinite(n) ? (n < 1 ? Math.round(n * 1000) + " µs" : n < 1000 ? n.toFixed(2) + " ms" : (n / 1000).toFixed(2) + " s") : "…");
 let selected = location.pathname.startsWith("/traces/") ? location.pathname.slice(8) : null;
 
@@ -82,7 +84,7 @@ async function loadTrace(id) {
   const t0 = Math.min(...starts), t1 = Math.max(...ends, ...starts);
   const span = Math.max(t1 - t0, 0.001);
   const root = runs.find((r) => !r.parent_run_id || !byId.has(r.parent_run_id)) || runs[0];
-  detail.replaceChildren($("h1", "", (root ? root.name : "trace") + " — " + runs.length + " runs, " + fmt(t1 - t0)));
+  detail.replaceChildren($("h1", "", (root ? text(root.name, "(unnamed)") : "trace") + " — " + runs.length + " runs, " + fmt(t1 - t0)));
   const tree = $("div", "tree");
   tree.id = "tree";
   for (const r of runs) {
@@ -90,7 +92,7 @@ async function loadTrace(id) {
     row.dataset.runId = r.id;
     const label = $("div", "label");
     label.style.paddingLeft = depth(r) * 18 + "px";
-    label.append($("span", "", r.name || "(unnamed)"), $("span", "type", r.run_type || ""));
+    label.append($("span", "", text(r.name) || "(unnamed)"), $("span", "type", text(r.run_type)));
     const track = $("div", "track"), bar = $("div", "bar");
     const s = ms(r.start_time), e = Number.isFinite(ms(r.end_time)) ? ms(r.end_time) : t1;
     bar.style.left = ((s - t0) / span) * 100 + "%";
@@ -98,12 +100,12 @@ async function loadTrace(id) {
     track.append(bar);
     row.append(label, track, $("div", "dur", fmt(ms(r.end_time) - s)));
     const info = $("details", "run");
-    info.append($("summary", "", r.name + " · " + r.id));
+    info.append($("summary", "", text(r.name, "(unnamed)") + " · " + r.id));
     section(info, "inputs", r.inputs);
     section(info, "outputs", r.outputs);
     section(info, "error", r.error);
     section(info, "metadata", r.extra && r.extra.metadata);
-    if (Array.isArray(r.tags) && r.tags.length) { info.append($("div", "k", "tags")); const p = $("div"); for (const t of r.tags) p.append($("span", "tag", t)); info.append(p); }
+    if (Array.isArray(r.tags) && r.tags.length) { info.append($("div", "k", "tags")); const p = $("div"); for (const t of r.tags) p.append($("span", "tag", text(t))); info.append(p); }
     info.hidden = true;
     row.onclick = () => { info.hidden = !info.hidden; info.open = !info.hidden; };
     tree.append(row, info);
