@@ -155,7 +155,7 @@ describe("run store durability", () => {
 
   it("[12.16] a second collector on the same data dir refuses to start, naming the first one's pid", async () => {
     child = await spawnCollector(dir);
-    const post = await fetch(`${child.url}/runs/batch`, { method: "POST", body: JSON.stringify({ post: [entry("kept").run] }) });
+    const post = await fetch(`${child.url}/runs/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ post: [entry("kept").run] }) });
     expect(post.status).toBe(202);
     await expect(startCollector({ port: 0, dataDir: dir })).rejects.toThrow(new RegExp(`pid ${child.pid}\\b`));
     await expect(spawnCollector(dir)).rejects.toThrow(new RegExp(`pid ${child.pid}\\b`));

@@ -176,7 +176,7 @@ describe("tracewire dev collector: a full disk", () => {
     await client.flush();
     await client.shutdown();
     expect(failures).toEqual([]);
-    expect(store.trace(retried.id)).toMatchObject([{ name: "retried" }]);
+    expect(await store.trace(retried.id)).toMatchObject([{ name: "retried" }]);
     expect(client.stats().dropped).toEqual(NO_DROPS);
   });
 });

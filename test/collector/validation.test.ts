@@ -38,7 +38,7 @@ describe("run store validation", () => {
     // Nothing of the refused request was stored, not even its valid run.
     expect(collector.store.size).toBe(0);
     await expect(collector.store.append([{ op: "patch", run: { ...run("x"), id: randomUUID(), end_time: 5 } }])).rejects.toBeInstanceOf(InvalidRunError);
-    const accepted = await fetch(`${collector.url}/runs/batch`, { method: "POST", body: JSON.stringify({ post: [good] }) });
+    const accepted = await fetch(`${collector.url}/runs/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ post: [good] }) });
     expect(accepted.status).toBe(202);
     const list = await fetch(`${collector.url}/api/traces`);
     expect(list.status).toBe(200);
