@@ -7,6 +7,7 @@
 import PQueue from "p-queue";
 import type { DropReason, ResolvedClientOptions } from "../config/options.js";
 import { bodyBytes, recycle } from "./byte-writer.js";
+import { type DropCause, type DropWarnings, createDropWarnings } from "./drop-warnings.js";
 import { type BackendProbe, type BatchEncoder, createLangsmithEncoder } from "./encoder.js";
 import { RunQueue } from "./queue.js";
 import type { RunRecord } from "./records.js";
@@ -58,6 +59,7 @@ export class BatchExporter {
   #drainScheduled = false;
   readonly #counts = { sentRuns: 0, requests: 0, bytesSent: 0, spilledRuns: 0 };
   readonly #dropped: Record<DropReason, number> = { queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0 };
+  readonly #warnings: DropWarnings;
 
   constructor(
     options: ResolvedClientOptions,
@@ -70,6 +72,13 @@ export class BatchExporter {
     this.#transport = transport;
     this.#encoder = encoder;
     this.#inFlight = new PQueue({ concurrency: options.maxInFlightBatches });
+    this.#warnings = createDropWarnings({
+      enabled: options.warnings,
+      intervalMs: options.warningIntervalMs,
+      onWarning: options.onWarning,
+      // Every header but the user agent may be a credential (x-api-key, an OTLP authorization).
+      secrets: Object.entries(headers).flatMap(([name, value]) => (name === "user-agent" ? [] : [value])),
+    });
     this.#sender = createRetryingSender(transport, {
       deadlineMs: options.retryDeadlineMs,
       baseDelayMs: options.retryBaseDelayMs,
@@ -88,7 +97,9 @@ export class BatchExporter {
   }
 
   enqueue(record: RunRecord): void {
-    if (record.bytes > this.#options.maxBatchBytes) return this.#drop("too_large", [record]);
+    if (record.bytes > this.#options.maxBatchBytes) {
+      return this.#drop("too_large", [record], { detail: `${record.bytes} bytes, maxBatchBytes is ${this.#options.maxBatchBytes}` });
+    }
     if (this.#queue.bytes + this.#inFlightBytes + record.bytes > this.#options.maxQueueBytes) {
       return this.#drop("queue_full", [record]);
     }
@@ -178,20 +189,33 @@ export class BatchExporter {
     let result: SendResult;
     try {
       result = await this.#post(batch, signal);
-    } catch {
+    } catch (error) {
       // Building or compressing the body failed: nothing was sent, nothing can be retried.
-      return this.#drop("rejected", batch);
+      return this.#drop("rejected", batch, { detail: `the request could not be built: ${String(error)}` });
     }
     this.#counts.requests++;
     if (result.ok) {
       this.#counts.sentRuns += batch.length;
     } else if (result.reason === "rejected" && this.#encoder.switchFormatAfter(result.response.status)) {
       return await this.#sendBatch(batch, signal);
+    } else if (result.reason === "rejected" && result.response.status === 413) {
+      await this.#sendHalves(batch, signal, result.response.text);
     } else if (result.reason === "rejected") {
-      this.#drop("rejected", batch);
+      this.#drop("rejected", batch, { status: result.response.status, detail: result.response.text });
     } else {
-      await this.#spillOrDrop(batch);
+      await this.#spillOrDrop(batch, result.detail);
     }
+  }
+
+  /**
+   * A 413: the backend takes smaller bodies than our batches. Each half is sent on its own (and
+   * halved again if need be), so one oversized run costs only itself: alone, it is `too_large`.
+   */
+  async #sendHalves(batch: RunRecord[], signal: AbortSignal, answer: string): Promise<void> {
+    if (batch.length === 1) return this.#drop("too_large", batch, { status: 413, detail: answer });
+    const middle = Math.ceil(batch.length / 2);
+    await this.#sendBatch(batch.slice(0, middle), signal);
+    await this.#sendBatch(batch.slice(middle), signal);
   }
 
   /** Encodes a batch and sends it (with retries); its body buffer is reused once that is over. */
@@ -214,18 +238,20 @@ export class BatchExporter {
     }
   }
 
-  async #spillOrDrop(batch: RunRecord[]): Promise<void> {
+  async #spillOrDrop(batch: RunRecord[], failure: string): Promise<void> {
     const directory = this.#options.spillDirectory;
+    let detail = failure;
     if (directory) {
       try {
         await spillBatch(directory, batch);
         this.#counts.spilledRuns += batch.length;
         return;
-      } catch {
+      } catch (error) {
         // The disk failed too: the runs are lost, and counted below.
+        detail += `; spilling failed: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    this.#drop("retries_exhausted", batch);
+    this.#drop("retries_exhausted", batch, { detail });
   }
 
   /**
@@ -236,8 +262,9 @@ export class BatchExporter {
     this.#drop(reason, runs);
   }
 
-  #drop(reason: DropReason, runs: readonly Pick<RunRecord, "id" | "traceId">[]): void {
+  #drop(reason: DropReason, runs: readonly Pick<RunRecord, "id" | "traceId">[], cause?: DropCause): void {
     this.#dropped[reason] += runs.length;
+    this.#warnings.note(reason, runs.length, cause);
     try {
       this.#options.onDrop?.(reason, runs.map((r) => ({ id: r.id, traceId: r.traceId })));
     } catch {
