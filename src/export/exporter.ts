@@ -20,7 +20,10 @@ export interface ExporterStats {
   queuedBytes: number;
   /** Batches handed to the sender (sending, retrying, or waiting for a send slot). */
   inFlightBatches: number;
-  /** Runs in those batches, and their bytes: with the queue, what `maxQueueBytes` bounds. */
+  /**
+   * Runs in those batches, and the bytes they hold (their records, and request bodies while
+   * held): with the queue, what `maxQueueBytes` bounds.
+   */
   inFlightRuns: number;
   inFlightBytes: number;
   sentRuns: number;
@@ -152,7 +155,9 @@ export class BatchExporter {
         (this.#inFlight.pending + this.#inFlight.size < maxInFlightBatches &&
           (mode === "due" || q.length >= maxBatchRuns || q.bytes >= maxBatchBytes)))
     ) {
-      const batch = q.take(maxBatchRuns, maxBatchBytes);
+      const limit = mode === "all" ? maxBatchBytes : this.#batchBytesWithRoom(maxBatchBytes);
+      if (limit === 0) break;
+      const batch = q.take(maxBatchRuns, limit);
       const bytes = batch.reduce((sum, r) => sum + r.bytes, 0);
       this.#inFlightBytes += bytes;
       this.#inFlightRuns += batch.length;
@@ -169,6 +174,18 @@ export class BatchExporter {
         });
       this.#pending.add(sent);
     }
+  }
+
+  /**
+   * How large the next batch may be so that its body, once encoded, still fits in `maxQueueBytes`
+   * beside everything held (a body is about a byte per byte of the records it encodes); 0 when
+   * it must wait for a batch in flight to finish. With none in flight a batch always leaves,
+   * or none ever would.
+   */
+  #batchBytesWithRoom(maxBatchBytes: number): number {
+    const room = this.#options.maxQueueBytes - this.#queue.bytes - this.#inFlightBytes;
+    if (this.#inFlight.pending + this.#inFlight.size === 0) return Math.min(maxBatchBytes, Math.max(room, 1));
+    return room >= this.#queue.headBytes ? Math.min(maxBatchBytes, room) : 0;
   }
 
   /**
@@ -218,24 +235,44 @@ export class BatchExporter {
     await this.#sendBatch(batch.slice(middle), signal);
   }
 
-  /** Encodes a batch and sends it (with retries); its body buffer is reused once that is over. */
+  /**
+   * Encodes a batch and sends it (with retries); its body buffer is reused once that is over.
+   * The body is memory too: it counts in `inFlightBytes` while it is held (and, until it exists,
+   * an estimate of it does, so that runs enqueued meanwhile cannot take its room).
+   */
   async #post(batch: RunRecord[], signal: AbortSignal): Promise<SendResult> {
-    const acceptsGzip = await this.#encoder.acceptsGzip(this.#probe(signal));
-    const body = this.#encoder.encode(batch);
-    const encoded = bodyBytes(body.data);
+    let held = 0;
+    for (const record of batch) held += record.bytes;
+    this.#inFlightBytes += held;
+    let encoded: Uint8Array<ArrayBuffer> | undefined;
     try {
+      const acceptsGzip = await this.#encoder.acceptsGzip(this.#probe(signal));
+      const body = this.#encoder.encode(batch);
+      encoded = bodyBytes(body.data);
+      // The whole buffer behind the body is held, not just the part written.
+      held = this.#holdInstead(held, encoded.buffer.byteLength);
       let data = encoded;
       const headers: Record<string, string> = { ...this.#headers, "content-type": body.contentType };
       if (acceptsGzip && data.length >= this.#options.gzipMinBytes) {
         data = await gzip(data);
         headers["content-encoding"] = "gzip";
+        // Retries resend the compressed bytes: the plain ones can go back to the writer now.
+        recycle(encoded);
+        held = this.#holdInstead(held, data.byteLength);
       }
       const result = await this.#sender.send({ method: "POST", path: body.path, headers, body: data, signal });
       if (result.ok) this.#counts.bytesSent += data.length;
       return result;
     } finally {
-      recycle(encoded);
+      this.#inFlightBytes -= held;
+      if (encoded) recycle(encoded);
     }
+  }
+
+  /** Counts `bytes` held for a body in place of the `before` counted so far; returns `bytes`. */
+  #holdInstead(before: number, bytes: number): number {
+    this.#inFlightBytes += bytes - before;
+    return bytes;
   }
 
   async #spillOrDrop(batch: RunRecord[], failure: string): Promise<void> {
