@@ -12,7 +12,7 @@ import type { DropReason, DropWarning } from "../config/options.js";
 const MAX_DETAIL_CHARS = 300;
 const REDACTED = "[redacted]";
 /** Shorter header values are not secrets worth redacting (and would redact ordinary words). */
-const MIN_SECRET_CHARS = 8;
+const MIN_SECRET_CHARS = 4;
 
 /** Why runs were dropped, as far as the exporter knows. */
 export interface DropCause {
