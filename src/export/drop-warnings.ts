@@ -67,6 +67,24 @@ function messageOf(warning: Omit<DropWarning, "message">, first: boolean): strin
   );
 }
 
+/**
+ * Summaries still waiting for their interval, said at exit instead of lost: a script that drops
+ * 72k runs and exits within the minute must not leave "dropped 1 run" as the last word. One
+ * `exit` listener for the process, added on first need; `console.warn` is synchronous there.
+ */
+const untilExit = new Set<() => void>();
+let exitListening = false;
+
+function sayAtExit(summary: () => void): void {
+  untilExit.add(summary);
+  const proc = (globalThis as { process?: { once?: (event: "exit", listener: () => void) => void } }).process;
+  if (exitListening || typeof proc?.once !== "function") return;
+  exitListening = true;
+  proc.once("exit", () => {
+    for (const say of [...untilExit]) say();
+  });
+}
+
 interface ReasonState {
   /** Runs dropped since the last warning, waiting for the interval to end. */
   pending: number;
@@ -74,6 +92,8 @@ interface ReasonState {
   /** Set while an interval is running: warnings wait for it to end. */
   timer: ReturnType<typeof setTimeout> | undefined;
   warned: boolean;
+  /** Says what is pending now (at exit). */
+  summary: () => void;
 }
 
 export function createDropWarnings(options: DropWarningsOptions): DropWarnings {
@@ -87,7 +107,7 @@ export function createDropWarnings(options: DropWarningsOptions): DropWarnings {
     return { ...cause, detail: cause.detail.slice(0, MAX_DETAIL_CHARS + longestSecret) };
   }
 
-  function emit(reason: DropReason, state: ReasonState, runs: number, cause: DropCause | undefined): void {
+  function say(reason: DropReason, state: ReasonState, runs: number, cause: DropCause | undefined): void {
     const warning: Omit<DropWarning, "message"> = { reason, runs };
     if (cause?.status !== undefined) warning.status = cause.status;
     if (cause?.detail) warning.detail = boundedDetail(cause.detail, options.secrets);
@@ -99,9 +119,14 @@ export function createDropWarnings(options: DropWarningsOptions): DropWarnings {
     } catch {
       // A throwing hook (or a closed stderr) must not take the exporter down with it.
     }
+  }
+
+  function emit(reason: DropReason, state: ReasonState, runs: number, cause: DropCause | undefined): void {
+    say(reason, state, runs, cause);
     // Nothing more is said for this reason until the interval is over; then what came meanwhile.
     state.timer = setTimeout(() => {
       state.timer = undefined;
+      untilExit.delete(state.summary);
       if (state.pending === 0) return;
       const pending = state.pending;
       state.pending = 0;
@@ -110,15 +135,31 @@ export function createDropWarnings(options: DropWarningsOptions): DropWarnings {
     (state.timer as { unref?: () => void }).unref?.();
   }
 
+  function newState(reason: DropReason): ReasonState {
+    const state: ReasonState = { pending: 0, cause: undefined, timer: undefined, warned: false, summary: () => {} };
+    // At exit: what the interval would have said, without opening another one.
+    state.summary = () => {
+      untilExit.delete(state.summary);
+      if (state.timer !== undefined) clearTimeout(state.timer);
+      state.timer = undefined;
+      if (state.pending === 0) return;
+      const pending = state.pending;
+      state.pending = 0;
+      say(reason, state, pending, state.cause);
+    };
+    return state;
+  }
+
   return {
     note(reason, runs, cause) {
       if (!options.enabled || runs === 0) return;
       let state = states.get(reason);
       if (state === undefined) {
-        state = { pending: 0, cause: undefined, timer: undefined, warned: false };
+        state = newState(reason);
         states.set(reason, state);
       }
       if (state.timer === undefined) return emit(reason, state, runs, cause);
+      if (state.pending === 0) sayAtExit(state.summary);
       state.pending += runs;
       state.cause = retained(cause);
     },

@@ -27,8 +27,8 @@ afterEach(async () => {
 /** Sends on flush only, retries fast. */
 const FAST = { retryBaseDelayMs: 1, retryMaxDelayMs: 5, flushDelayMs: 60_000 } as const;
 
-async function runChild(env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, server.url, KEY], {
+async function runChild(env: Record<string, string> = {}, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, server.url, KEY, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -46,11 +46,13 @@ describe("drop warnings", () => {
     const { code, stdout, stderr } = await runChild();
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/"rejected":12/);
-    // Twelve runs refused in two batches within the minute: one line, for the first batch.
+    // Twelve runs refused in two batches within the minute: a line for the first batch at once,
+    // and one for the rest when the process exits (before the minute is over).
     const lines = stderr.split("\n").filter((line) => line !== "");
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\[tracewire\] dropped 7 runs \(rejected\): .*HTTP 401.*Invalid API key \[redacted\]/);
     expect(lines[0]).toMatch(/warnings: false/);
+    expect(lines[1]).toMatch(/^\[tracewire\] dropped 5 runs since the last warning \(rejected\): .*HTTP 401/);
     expect(stderr).not.toContain(KEY);
     expect(stderr).not.toContain(KEY.slice(8, 24));
 
@@ -58,6 +60,19 @@ describe("drop warnings", () => {
     expect(silenced.code, silenced.stderr).toBe(0);
     expect(silenced.stdout).toMatch(/"rejected":12/);
     expect(silenced.stderr).toBe("");
+  });
+
+  it("[12.5] a process that exits within the interval still says how many runs it dropped in all", async () => {
+    server.reply = () => "hang";
+    const options = { maxQueueBytes: 64 * 1024, maxInFlightBatches: 1, exitFlushTimeoutMs: 0 };
+    const { code, stdout, stderr } = await runChild({}, ["burst", JSON.stringify(options)]);
+    expect(code, stderr).toBe(0);
+    const stats = JSON.parse(/^stats (.*)$/m.exec(stdout)?.[1] ?? "{}") as { dropped: { queue_full: number } };
+    expect(stats.dropped.queue_full).toBeGreaterThan(1_000);
+    const said = [...stderr.matchAll(/^\[tracewire\] dropped (\d+) runs?( since the last warning)? \(queue_full\)/gm)];
+    // The first drop at once, and the rest at exit: not "dropped 1 run" as the last word.
+    expect(said.map((m) => Number(m[1]))).toEqual([1, stats.dropped.queue_full - 1]);
+    expect(said[1]?.[2]).toBe(" since the last warning");
   });
 
   it("[12.5] `warnings: false` silences them, `onWarning` receives them instead of stderr", async () => {
