@@ -3,7 +3,7 @@ export { Client, type ClientStats } from "./export/client.js";
 export { overrideFetchImplementation } from "./export/fetch-transport.js";
 export { uuid7, uuid7FromTime } from "./core/ids.js";
 export { getDefaultProjectName, isTracingEnabled } from "./config/env.js";
-export type { ClientOptions, DropReason, DroppedRun } from "./config/options.js";
+export type { ClientOptions, DropReason, DroppedRun, DropWarning } from "./config/options.js";
 export { TracewireError, ConfigError, RunTreeMissingError } from "./core/errors.js";
 export { propagationStats } from "./propagation/langsmith-trace.js";
 export type { KVMap, RunCreate, RunUpdate, RunSink } from "./core/types.js";

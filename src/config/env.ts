@@ -13,6 +13,11 @@ export function langsmithEnv(suffix: string): string | undefined {
   return readVariable(`LANGSMITH_${suffix}`) ?? readVariable(`LANGCHAIN_${suffix}`);
 }
 
+/** `TRACEWIRE_<suffix>`: tracewire's own settings, which no LangSmith SDK reads. */
+export function tracewireEnv(suffix: string): string | undefined {
+  return readVariable(`TRACEWIRE_${suffix}`);
+}
+
 /** `OTEL_<suffix>`: OpenTelemetry's standard variables, read by the OTLP exporter's options. */
 export function otelEnv(suffix: string): string | undefined {
   return readVariable(`OTEL_${suffix}`);

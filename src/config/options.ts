@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import type { KVMap } from "../core/types.js";
-import { langsmithEnv } from "./env.js";
+import { langsmithEnv, tracewireEnv } from "./env.js";
 
 export const DEFAULTS = {
   apiUrl: "https://api.smith.langchain.com",
@@ -22,9 +22,28 @@ export const DEFAULTS = {
   gzipMinBytes: 64 * 1024,
   maxStringLength: 4 * 1024 * 1024,
   tracingSamplingRate: 1,
+  warnings: true,
+  /** At most one drop warning per reason in this long; later drops are summed into the next. */
+  warningIntervalMs: 60_000,
 } as const;
 
 export type DropReason = "queue_full" | "rejected" | "retries_exhausted" | "too_large";
+
+/**
+ * A warning about dropped runs, as `onWarning` sees it (and as stderr shows `message`): at most
+ * one per reason per `warningIntervalMs`, counting the runs dropped since the previous one.
+ */
+export interface DropWarning {
+  reason: DropReason;
+  /** Runs dropped for this reason since the previous warning for it (or since the start). */
+  runs: number;
+  /** The backend's HTTP status, when it answered. */
+  status?: number;
+  /** The backend's answer or the failure, bounded in length, credentials redacted. */
+  detail?: string;
+  /** The whole warning in words, as printed. */
+  message: string;
+}
 
 /** A dropped run, as the `onDrop` hook sees it. */
 export interface DroppedRun {
@@ -66,6 +85,12 @@ export interface ClientOptions {
   spillDirectory?: string;
   /** Called for every run that is dropped, with the reason. */
   onDrop?: (reason: DropReason, runs: readonly DroppedRun[]) => void;
+  /** Warn about dropped runs on stderr (once per reason per minute); env `TRACEWIRE_WARNINGS`. */
+  warnings?: boolean;
+  /** Receives each drop warning instead of stderr (logging frameworks, tests). */
+  onWarning?: (warning: DropWarning) => void;
+  /** At most one warning per drop reason in this long. */
+  warningIntervalMs?: number;
   /** A fetch to use instead of undici (tests, proxies, edge runtimes). */
   fetch?: typeof fetch;
 }
@@ -98,6 +123,9 @@ const schema = z.object({
   maxStringLength: positiveInt,
   spillDirectory: z.string().min(1).optional(),
   onDrop: z.custom<NonNullable<ClientOptions["onDrop"]>>((v) => typeof v === "function").optional(),
+  warnings: z.boolean(),
+  onWarning: z.custom<NonNullable<ClientOptions["onWarning"]>>((v) => typeof v === "function").optional(),
+  warningIntervalMs: nonNegativeInt,
   fetch: z.custom<typeof fetch>((v) => typeof v === "function").optional(),
 });
 
@@ -125,6 +153,9 @@ const EXPECTED: Record<keyof ClientOptions, string> = {
   maxStringLength: "a positive integer",
   spillDirectory: "a non-empty string",
   onDrop: "a function",
+  warnings: "true or false",
+  onWarning: "a function",
+  warningIntervalMs: "an integer >= 0",
   fetch: "a function",
 };
 
@@ -136,6 +167,7 @@ const ENV_NAMES: Partial<Record<keyof ClientOptions, string>> = {
   hideInputs: "LANGSMITH_HIDE_INPUTS",
   hideOutputs: "LANGSMITH_HIDE_OUTPUTS",
   tracingSamplingRate: "LANGSMITH_TRACING_SAMPLING_RATE",
+  warnings: "TRACEWIRE_WARNINGS",
 };
 
 function envBoolean(value: string | undefined): boolean | string | undefined {
@@ -170,12 +202,14 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     hideInputs: langsmithEnv("HIDE_INPUTS"),
     hideOutputs: langsmithEnv("HIDE_OUTPUTS"),
     tracingSamplingRate: langsmithEnv("TRACING_SAMPLING_RATE"),
+    warnings: tracewireEnv("WARNINGS"),
   };
   const fromEnv = {
     ...envText,
     hideInputs: envBoolean(envText.hideInputs),
     hideOutputs: envBoolean(envText.hideOutputs),
     tracingSamplingRate: envNumber(envText.tracingSamplingRate),
+    warnings: envBoolean(envText.warnings),
   };
   const merged: Record<string, unknown> = { ...DEFAULTS, hideInputs: false, hideOutputs: false };
   for (const [key, value] of Object.entries(fromEnv)) if (value !== undefined) merged[key] = value;

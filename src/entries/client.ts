@@ -1,2 +1,2 @@
 export { Client, type ClientStats } from "../export/client.js";
-export type { ClientOptions, DropReason, DroppedRun } from "../config/options.js";
+export type { ClientOptions, DropReason, DroppedRun, DropWarning } from "../config/options.js";

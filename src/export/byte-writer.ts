@@ -76,7 +76,8 @@ export class ByteWriter {
     if (needed > this.#bytes.length) {
       const grown = allocate(Math.max(needed, this.#bytes.length * 2));
       grown.set(this.#bytes.subarray(0, this.#length));
-      keep(this.#bytes);
+      // The outgrown buffer is let go, not kept: spare buffers are memory no bound counts, and
+      // one outgrown per batch in flight would pile up beside the bodies (issue 12.4).
       this.#bytes = grown;
     }
     return this.#bytes;

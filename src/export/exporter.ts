@@ -7,6 +7,7 @@
 import PQueue from "p-queue";
 import type { DropReason, ResolvedClientOptions } from "../config/options.js";
 import { bodyBytes, recycle } from "./byte-writer.js";
+import { type DropCause, type DropWarnings, createDropWarnings } from "./drop-warnings.js";
 import { type BackendProbe, type BatchEncoder, createLangsmithEncoder } from "./encoder.js";
 import { RunQueue } from "./queue.js";
 import type { RunRecord } from "./records.js";
@@ -19,7 +20,10 @@ export interface ExporterStats {
   queuedBytes: number;
   /** Batches handed to the sender (sending, retrying, or waiting for a send slot). */
   inFlightBatches: number;
-  /** Runs in those batches, and their bytes: with the queue, what `maxQueueBytes` bounds. */
+  /**
+   * Runs in those batches, and the bytes they hold (their records, and request bodies while
+   * held): with the queue, what `maxQueueBytes` bounds.
+   */
   inFlightRuns: number;
   inFlightBytes: number;
   sentRuns: number;
@@ -58,6 +62,7 @@ export class BatchExporter {
   #drainScheduled = false;
   readonly #counts = { sentRuns: 0, requests: 0, bytesSent: 0, spilledRuns: 0 };
   readonly #dropped: Record<DropReason, number> = { queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0 };
+  readonly #warnings: DropWarnings;
 
   constructor(
     options: ResolvedClientOptions,
@@ -70,6 +75,13 @@ export class BatchExporter {
     this.#transport = transport;
     this.#encoder = encoder;
     this.#inFlight = new PQueue({ concurrency: options.maxInFlightBatches });
+    this.#warnings = createDropWarnings({
+      enabled: options.warnings,
+      intervalMs: options.warningIntervalMs,
+      onWarning: options.onWarning,
+      // Every header but the user agent may be a credential (x-api-key, an OTLP authorization).
+      secrets: Object.entries(headers).flatMap(([name, value]) => (name === "user-agent" ? [] : [value])),
+    });
     this.#sender = createRetryingSender(transport, {
       deadlineMs: options.retryDeadlineMs,
       baseDelayMs: options.retryBaseDelayMs,
@@ -88,7 +100,9 @@ export class BatchExporter {
   }
 
   enqueue(record: RunRecord): void {
-    if (record.bytes > this.#options.maxBatchBytes) return this.#drop("too_large", [record]);
+    if (record.bytes > this.#options.maxBatchBytes) {
+      return this.#drop("too_large", [record], { detail: `${record.bytes} bytes, maxBatchBytes is ${this.#options.maxBatchBytes}` });
+    }
     if (this.#queue.bytes + this.#inFlightBytes + record.bytes > this.#options.maxQueueBytes) {
       return this.#drop("queue_full", [record]);
     }
@@ -141,7 +155,9 @@ export class BatchExporter {
         (this.#inFlight.pending + this.#inFlight.size < maxInFlightBatches &&
           (mode === "due" || q.length >= maxBatchRuns || q.bytes >= maxBatchBytes)))
     ) {
-      const batch = q.take(maxBatchRuns, maxBatchBytes);
+      const limit = mode === "all" ? maxBatchBytes : this.#batchBytesWithRoom(maxBatchBytes);
+      if (limit === 0) break;
+      const batch = q.take(maxBatchRuns, limit);
       const bytes = batch.reduce((sum, r) => sum + r.bytes, 0);
       this.#inFlightBytes += bytes;
       this.#inFlightRuns += batch.length;
@@ -158,6 +174,18 @@ export class BatchExporter {
         });
       this.#pending.add(sent);
     }
+  }
+
+  /**
+   * How large the next batch may be so that its body, once encoded, still fits in `maxQueueBytes`
+   * beside everything held (a body is about a byte per byte of the records it encodes); 0 when
+   * it must wait for a batch in flight to finish. With none in flight a batch always leaves,
+   * or none ever would.
+   */
+  #batchBytesWithRoom(maxBatchBytes: number): number {
+    const room = this.#options.maxQueueBytes - this.#queue.bytes - this.#inFlightBytes;
+    if (this.#inFlight.pending + this.#inFlight.size === 0) return Math.min(maxBatchBytes, Math.max(room, 1));
+    return room >= this.#queue.headBytes ? Math.min(maxBatchBytes, room) : 0;
   }
 
   /**
@@ -199,54 +227,89 @@ export class BatchExporter {
     let result: SendResult;
     try {
       result = await this.#post(batch, signal);
-    } catch {
+    } catch (error) {
       // Building or compressing the body failed: nothing was sent, nothing can be retried.
-      return this.#drop("rejected", batch);
+      return this.#drop("rejected", batch, { detail: `the request could not be built: ${String(error)}` });
     }
     this.#counts.requests++;
     if (result.ok) {
       this.#counts.sentRuns += batch.length;
     } else if (result.reason === "rejected" && this.#encoder.switchFormatAfter(result.response.status)) {
       return await this.#sendBatch(batch, signal);
+    } else if (result.reason === "rejected" && result.response.status === 413) {
+      await this.#sendHalves(batch, signal, result.response.text);
     } else if (result.reason === "rejected") {
-      this.#drop("rejected", batch);
+      this.#drop("rejected", batch, { status: result.response.status, detail: result.response.text });
     } else {
-      await this.#spillOrDrop(batch);
+      await this.#spillOrDrop(batch, result.detail);
     }
   }
 
-  /** Encodes a batch and sends it (with retries); its body buffer is reused once that is over. */
+  /**
+   * A 413: the backend takes smaller bodies than our batches. Each half is sent on its own (and
+   * halved again if need be), so one oversized run costs only itself: alone, it is `too_large`.
+   */
+  async #sendHalves(batch: RunRecord[], signal: AbortSignal, answer: string): Promise<void> {
+    if (batch.length === 1) return this.#drop("too_large", batch, { status: 413, detail: answer });
+    const middle = Math.ceil(batch.length / 2);
+    await this.#sendBatch(batch.slice(0, middle), signal);
+    await this.#sendBatch(batch.slice(middle), signal);
+  }
+
+  /**
+   * Encodes a batch and sends it (with retries); its body buffer is reused once that is over.
+   * The body is memory too: it counts in `inFlightBytes` while it is held (and, until it exists,
+   * an estimate of it does, so that runs enqueued meanwhile cannot take its room).
+   */
   async #post(batch: RunRecord[], signal: AbortSignal): Promise<SendResult> {
-    const acceptsGzip = await this.#acceptsGzip(signal);
-    const body = this.#encoder.encode(batch);
-    const encoded = bodyBytes(body.data);
+    let held = 0;
+    for (const record of batch) held += record.bytes;
+    this.#inFlightBytes += held;
+    let encoded: Uint8Array<ArrayBuffer> | undefined;
     try {
+      const acceptsGzip = await this.#acceptsGzip(signal);
+      const body = this.#encoder.encode(batch);
+      encoded = bodyBytes(body.data);
+      // The whole buffer behind the body is held, not just the part written.
+      held = this.#holdInstead(held, encoded.buffer.byteLength);
       let data = encoded;
       const headers: Record<string, string> = { ...this.#headers, "content-type": body.contentType };
       if (acceptsGzip && data.length >= this.#options.gzipMinBytes) {
         data = await gzip(data);
         headers["content-encoding"] = "gzip";
+        // Retries resend the compressed bytes: the plain ones can go back to the writer now.
+        recycle(encoded);
+        held = this.#holdInstead(held, data.byteLength);
       }
       const result = await this.#sender.send({ method: "POST", path: body.path, headers, body: data, signal });
       if (result.ok) this.#counts.bytesSent += data.length;
       return result;
     } finally {
-      recycle(encoded);
+      this.#inFlightBytes -= held;
+      if (encoded) recycle(encoded);
     }
   }
 
-  async #spillOrDrop(batch: RunRecord[]): Promise<void> {
+  /** Counts `bytes` held for a body in place of the `before` counted so far; returns `bytes`. */
+  #holdInstead(before: number, bytes: number): number {
+    this.#inFlightBytes += bytes - before;
+    return bytes;
+  }
+
+  async #spillOrDrop(batch: RunRecord[], failure: string): Promise<void> {
     const directory = this.#options.spillDirectory;
+    let detail = failure;
     if (directory) {
       try {
         await spillBatch(directory, batch);
         this.#counts.spilledRuns += batch.length;
         return;
-      } catch {
+      } catch (error) {
         // The disk failed too: the runs are lost, and counted below.
+        detail += `; spilling failed: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    this.#drop("retries_exhausted", batch);
+    this.#drop("retries_exhausted", batch, { detail });
   }
 
   /**
@@ -257,8 +320,9 @@ export class BatchExporter {
     this.#drop(reason, runs);
   }
 
-  #drop(reason: DropReason, runs: readonly Pick<RunRecord, "id" | "traceId">[]): void {
+  #drop(reason: DropReason, runs: readonly Pick<RunRecord, "id" | "traceId">[], cause?: DropCause): void {
     this.#dropped[reason] += runs.length;
+    this.#warnings.note(reason, runs.length, cause);
     try {
       this.#options.onDrop?.(reason, runs.map((r) => ({ id: r.id, traceId: r.traceId })));
     } catch {

@@ -19,6 +19,11 @@ export class RunQueue {
     return this.#bytes;
   }
 
+  /** Bytes of the run that leaves next (0 when empty). */
+  get headBytes(): number {
+    return this.#items[this.#head]?.bytes ?? 0;
+  }
+
   /** Adds a run; returns the change in queued bytes (a merged update may grow its create). */
   push(record: RunRecord): number {
     if (record.op === "patch") {
