@@ -260,6 +260,15 @@ describe("spans leave when runs end", () => {
     expect(spansOf(server).map((s) => s.name).sort()).toEqual(["run-0", "run-1"]);
     expect(client.stats().dropped).toEqual({ queue_full: 1, rejected: 0, retries_exhausted: 0, too_large: 0 });
   });
+  it("[12.4] a waiting run counts its strings at their real width: two runs of 100k wide characters do not fit in 300 kB", async () => {
+    const drops: DropReason[] = [];
+    const client = otlp({ maxQueueBytes: 300_000, onDrop: (reason) => drops.push(reason) });
+    // "€" is outside Latin-1: V8 holds the serialized inputs two bytes a character.
+    const started = [0, 1].map((i) => new RunTree({ name: `wide-${i}`, client, inputs: { text: "€".repeat(100_000) } }));
+    for (const run of started) await run.postRun();
+    expect(drops).toEqual(["queue_full"]);
+    expect(client.stats().pendingRuns).toBe(1);
+  });
 });
 
 describe("retries and drops are the LangSmith exporter's", () => {

@@ -15,6 +15,7 @@ import type { KVMap, RunCreate, RunSink, RunUpdate } from "../../core/types.js";
 import { hide } from "../../export/client.js";
 import { BatchingClient } from "../../export/batching-client.js";
 import { BatchExporter } from "../../export/exporter.js";
+import { estimateBytes } from "../../export/records.js";
 import { lazyTransport } from "../../export/transport-factory.js";
 import { SDK_NAME, SDK_VERSION } from "../../core/version.js";
 import { createOtlpEncoder } from "./otlp-encoder.js";
@@ -33,9 +34,6 @@ interface PendingRun {
 }
 
 const DONE: Promise<void> = Promise.resolve();
-/** Allowance for a pending run's small fields, beside its serialized inputs. */
-const PENDING_OVERHEAD_BYTES = 1024;
-const RECORD_OVERHEAD_BYTES = 256;
 
 function startedRun(run: RunCreate): Omit<EndedRun, "end_time"> {
   return {
@@ -106,7 +104,9 @@ export class OtlpClient extends BatchingClient implements RunSink {
       this.#send({ ...startedRun(run), end_time: endTime }, inputs, this.#payload("hideOutputs", run.outputs));
       return DONE;
     }
-    const bytes = PENDING_OVERHEAD_BYTES + (inputs?.length ?? 0);
+    const started = startedRun(run);
+    // Counted as a queued record is (every field, strings at their real width): it is held as long.
+    const bytes = estimateBytes(started, { inputs });
     const full =
       this.#pending.size >= this.#options.maxPendingRuns ||
       this.#pendingBytes + bytes > this.#options.exporter.maxQueueBytes;
@@ -115,7 +115,7 @@ export class OtlpClient extends BatchingClient implements RunSink {
       return DONE;
     }
     this.#forget(run.id);
-    this.#pending.set(run.id, { run: startedRun(run), inputs, bytes });
+    this.#pending.set(run.id, { run: started, inputs, bytes });
     this.#pendingBytes += bytes;
     return DONE;
   }
@@ -145,7 +145,8 @@ export class OtlpClient extends BatchingClient implements RunSink {
     const ids = { id: run.id, traceId: run.trace_id };
     // Ids that are not UUIDs, or unreadable times: no collector would take the span.
     if (span === undefined) return this.exporter.countDrop("rejected", [ids]);
-    this.exporter.enqueue({ op: "post", ...ids, main: { span }, parts: {}, bytes: span.length + RECORD_OVERHEAD_BYTES });
+    const main = { span };
+    this.exporter.enqueue({ op: "post", ...ids, main, parts: {}, bytes: estimateBytes(main, {}) });
   }
 
   stats(): OtlpClientStats {
