@@ -76,32 +76,27 @@ function accepts(options: InboundPolicyOptions, key: string): boolean {
   }
 }
 
+const NO_HEADERS: HeadersInput = Object.freeze({});
+
 /**
  * The trace headers of a trusted request with the refused baggage members taken out; the
- * request's own headers when nothing is refused. Never throws (a hostile carrier reads as empty).
+ * request's own headers when nothing is refused. Never throws.
  */
 export function acceptedHeaders(options: InboundPolicyOptions, headers: HeadersInput): HeadersInput {
   if (!refusesAny(options)) return headers;
-  const get = headerGetter(headers);
-  let baggage: string | undefined;
   try {
+    const get = headerGetter(headers);
     const raw = listValue(get, "baggage");
-    baggage = raw === undefined ? undefined : parseBaggage(raw).filter((m) => accepts(options, m.key)).map((m) => m.text).join(",");
+    const baggage = raw && parseBaggage(raw).filter((member) => accepts(options, member.key)).map((member) => member.text).join(",");
+    // Values as arrays, so a repeated header stays repeated (a second traceparent is refused by its reader).
+    return new Map<string, string | string[] | undefined>([
+      ["langsmith-trace", get("langsmith-trace")],
+      ["traceparent", get("traceparent")],
+      ["tracestate", get("tracestate")],
+      ["baggage", baggage],
+    ]);
   } catch {
-    baggage = undefined;
+    // Headers are network input: a carrier that throws (a hostile getter, a Proxy) means "no parent".
+    return NO_HEADERS;
   }
-  const read = (name: string): string[] | undefined => {
-    try {
-      return get(name);
-    } catch {
-      return undefined;
-    }
-  };
-  // Values as arrays, so a repeated header stays repeated (a second traceparent is refused by its reader).
-  return new Map<string, string | string[] | undefined>([
-    ["langsmith-trace", read("langsmith-trace")],
-    ["traceparent", read("traceparent")],
-    ["tracestate", read("tracestate")],
-    ["baggage", baggage],
-  ]);
 }
