@@ -115,7 +115,9 @@ function placeholderConfig(remote: RemoteParentView, inheritArgs: RunTreeInherit
     parent_run_id: remote.parentRunId,
     dotted_order: remote.dottedOrder,
     project_name: remote.projectName ?? inheritArgs?.project_name,
-    tracingEnabled: inheritArgs?.tracingEnabled ?? true,
+    // A header never switches tracing on (as in LangSmith JS): unless the application says so
+    // here, the process's own setting decides for the subtree.
+    tracingEnabled: inheritArgs?.tracingEnabled,
   };
   // Subtree tags travel in the handoff (which the constructor prefers). Kept out of the literal
   // above: a computed key there costs V8's fast object-literal path.

@@ -90,8 +90,9 @@ export function traceContextHeaders(run: RunTree, headers?: HeaderSetter): Trace
 /**
  * A placeholder parent for the W3C trace named by `traceparent` (+ `tracestate`, and `baggage`
  * read as `fromHeaders` reads it); `undefined` when `traceparent` is absent or invalid. Never
- * throws. Children join the caller's trace: trace UUID = its trace-id, parent = its span. The
- * caller's sampled flag decides tracing unless `inheritArgs.tracingEnabled` says otherwise.
+ * throws. Children join the caller's trace: trace UUID = its trace-id, parent = its span. An
+ * unsampled caller switches tracing off unless `inheritArgs.tracingEnabled` says otherwise; a
+ * sampled one never switches it on (the process's setting decides, as for `fromHeaders`).
  * @example
  * const parent = runFromTraceContext(req.headers);
  * const run = parent?.createChild({ name: "handler" });
@@ -108,7 +109,8 @@ export function runFromTraceContext(headers: HeadersInput | unknown, inheritArgs
     const dottedOrder = `${formatSegment(rootUs, traceUuid)}.${formatSegment(parentUs, uuidOfSpanId(parentId))}`;
     const args: RunTreeInheritArgs = {
       ...inheritArgs,
-      tracingEnabled: inheritArgs?.tracingEnabled ?? (flags & FLAG_SAMPLED) === FLAG_SAMPLED,
+      // An unsampled caller switches tracing off; a sampled one leaves it to the process.
+      tracingEnabled: inheritArgs?.tracingEnabled ?? ((flags & FLAG_SAMPLED) === FLAG_SAMPLED ? undefined : false),
     };
     const run = RunTree.fromHeaders({ "langsmith-trace": dottedOrder, baggage: listValue(get, "baggage") }, args);
     if (run) keep(run, context, traceUuid);

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { tracingContext } from "tracewire/traceable";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { client } from "../../examples/distributed/client.mjs";
 import { createApp as createExpressApp } from "../../examples/distributed/express-server.mjs";
 import { createApp as createHonoApp } from "../../examples/distributed/hono-server.mjs";
@@ -25,12 +25,15 @@ async function listening(server: Server): Promise<string> {
 }
 
 beforeAll(async () => {
+  // The guide's servers trace because their process does (a header alone never switches tracing on).
+  vi.stubEnv("LANGSMITH_TRACING", "true");
   urls.express = await listening(createExpressApp({ client: serverSink }).listen(0, "127.0.0.1"));
   const hono = createHonoApp({ client: serverSink });
   urls.hono = await listening(serve({ fetch: hono.fetch, port: 0, hostname: "127.0.0.1" }) as Server);
 });
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
   await Promise.all(servers.map(closeServer));
 });
 

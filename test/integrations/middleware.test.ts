@@ -193,9 +193,9 @@ beforeEach(() => {
 const CLIENT_CONFIG = { project_name: "client-project", metadata: { tenant: "acme" }, tags: ["from-client"] };
 
 /**
- * A handler whose work is a `traceable` named "server-work". By default it is traced only under a
- * continued trace (its tracing switch comes from the remote parent); `alwaysTraced` turns it on
- * for requests whose headers are ignored.
+ * A handler whose work is a `traceable` named "server-work". By default its tracing switch comes
+ * from the request (the middleware's `tracingEnabled: true` under a continued trace; tracing is
+ * off in this process otherwise); `alwaysTraced` turns it on for requests whose headers are ignored.
  */
 function itemHandler(alwaysTraced = false): ItemHandler {
   const work = traceable(async (text: string) => `echo:${text}`, {
@@ -217,9 +217,9 @@ interface Call {
 }
 
 /**
- * Starts the adapter's app with `options` (runs to `serverSink`), calls `POST /items/<mode>` from
- * a traced client whose fetch may send headers to that app only, and waits for `serverRuns` ended
- * runs on the server side.
+ * Starts the adapter's app with `options` (runs to `serverSink`, tracing switched on by the
+ * middleware: a header alone never does), calls `POST /items/<mode>` from a traced client whose
+ * fetch may send headers to that app only, and waits for `serverRuns` ended runs on the server side.
  */
 interface CallOptions {
   /** Trace the handler's work even when the caller's headers are ignored. */
@@ -237,7 +237,7 @@ async function call(
   serverRuns: number,
   { alwaysTraced = false, paddingBytes = 0, path = `/items/${mode}` }: CallOptions = {},
 ): Promise<Call> {
-  const app = await adapter.start({ client: serverSink, ...options }, itemHandler(alwaysTraced));
+  const app = await adapter.start({ client: serverSink, tracingEnabled: true, ...options }, itemHandler(alwaysTraced));
   started.push(app);
   return callStarted(app.origin, path, serverRuns, paddingBytes);
 }
@@ -471,7 +471,7 @@ describe("request runs in mounted routers are named by the full route pattern", 
   };
 
   it.each(Object.keys(mounted))("%s", async (name) => {
-    const app = await (mounted[name] as (typeof mounted)[string])({ client: serverSink, requestRun: true });
+    const app = await (mounted[name] as (typeof mounted)[string])({ client: serverSink, requestRun: true, tracingEnabled: true });
     started.push(app);
     const { clientRun, server } = await callStarted(app.origin, "/api/items/7", 1);
     expectChildOf(runNamed(server, "POST /api/items/:id"), clientRun);
@@ -503,6 +503,7 @@ describe("withFetchTracing (in process)", () => {
     const handler = withFetchTracing(() => new Response(body.stream, { status: 200, headers: { "x-kind": "sse" } }), {
       client: serverSink,
       requestRun: true,
+      tracingEnabled: true,
     });
     const response = await handler(await tracedRequest("http://127.0.0.1/stream"));
     expect(response.headers.get("x-kind")).toBe("sse");
@@ -528,7 +529,7 @@ describe("withFetchTracing (in process)", () => {
     const failing = controlledBody();
     const handler = withFetchTracing(
       (request: Request) => new Response(request.url.endsWith("/cancel") ? cancelled.stream : failing.stream),
-      { client: serverSink, requestRun: true },
+      { client: serverSink, requestRun: true, tracingEnabled: true },
     );
     const first = await handler(await tracedRequest("http://127.0.0.1/cancel"));
     await first.body?.cancel("client went away");
@@ -544,7 +545,7 @@ describe("withFetchTracing (in process)", () => {
 
   it("ends a HEAD request's run at once, body or not (servers never send it)", async () => {
     const original = new Response("ignored", { status: 200 });
-    const handler = withFetchTracing(() => original, { client: serverSink, requestRun: true });
+    const handler = withFetchTracing(() => original, { client: serverSink, requestRun: true, tracingEnabled: true });
     expect(await handler(await tracedRequest("http://127.0.0.1/head", { method: "HEAD" }))).toBe(original);
     await serverSink.until((sink) => sink.created.length === 1, "the request run");
     expect(serverSink.run("HEAD /head")).toMatchObject({ outputs: { status_code: 200 } });
@@ -552,7 +553,7 @@ describe("withFetchTracing (in process)", () => {
 
   it("passes a bodiless response through as it is, ended at once", async () => {
     const original = new Response(null, { status: 204 });
-    const handler = withFetchTracing(() => original, { client: serverSink, requestRun: true });
+    const handler = withFetchTracing(() => original, { client: serverSink, requestRun: true, tracingEnabled: true });
     expect(await handler(await tracedRequest("http://127.0.0.1/empty", { method: "DELETE" }))).toBe(original);
     await serverSink.until((sink) => sink.created.length === 1, "the request run");
     expect(serverSink.run("DELETE /empty")).toMatchObject({ outputs: { status_code: 204 } });
@@ -564,7 +565,7 @@ describe("withFetchTracing (in process)", () => {
       () => {
         throw unprintable;
       },
-      { client: serverSink, requestRun: true },
+      { client: serverSink, requestRun: true, tracingEnabled: true },
     );
     await expect(handler(await tracedRequest("http://127.0.0.1/boom", { method: "POST" }))).rejects.toBe(unprintable);
     const [request] = serverSink.runs();

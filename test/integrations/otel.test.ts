@@ -79,8 +79,13 @@ function otelCall(url: string, parent = ROOT_CONTEXT): Promise<{ traceId: string
   });
 }
 
-/** A tracewire server: the request run, a traced step inside it reporting its onward W3C headers. */
-async function tracewireServer(options: { traceContext?: boolean } = { traceContext: true }): Promise<string> {
+/**
+ * A tracewire server: the request run, a traced step inside it reporting its onward W3C headers.
+ * By default it accepts traceparent and traces its requests (a header alone never switches tracing on).
+ */
+async function tracewireServer(
+  options: { traceContext?: boolean; tracingEnabled?: boolean } = { traceContext: true, tracingEnabled: true },
+): Promise<string> {
   const step = traceable(
     async (): Promise<TraceContextHeaders | undefined> => {
       const run = getCurrentRunTree(true);

@@ -103,7 +103,8 @@ describe("RunTree.fromHeaders", () => {
   it("is a placeholder that is never exported, whose subtree carries the remote tags", async () => {
     const sink = new ObservableSink();
     const parent = RunTree.fromHeaders({ "langsmith-trace": TRACE, baggage }, { client: sink })!;
-    expect(parent.tracingEnabled).toBe(true);
+    // A header never switches tracing on: the process's setting decides (as in LangSmith JS).
+    expect(parent.tracingEnabled).toBeUndefined();
     await parent.postRun();
     parent.end();
     await parent.patchRun();

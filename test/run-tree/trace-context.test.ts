@@ -48,8 +48,9 @@ describe("runFromTraceContext", () => {
     expect(sink.run("step").parent_run_id).toBe(child.id);
   });
 
-  it("follows the caller's sampled flag unless inheritArgs says otherwise", () => {
-    expect(runFromTraceContext({ traceparent: traceparent("01") })?.tracingEnabled).toBe(true);
+  it("an unsampled caller switches tracing off, a sampled one leaves it to the process, unless inheritArgs says otherwise", () => {
+    // Sampled leaves the switch to the process (a header never turns tracing on); unsampled turns it off.
+    expect(runFromTraceContext({ traceparent: traceparent("01") })?.tracingEnabled).toBeUndefined();
     expect(runFromTraceContext({ traceparent: traceparent("00") })?.tracingEnabled).toBe(false);
     expect(runFromTraceContext({ traceparent: traceparent("00") }, { tracingEnabled: true })?.tracingEnabled).toBe(true);
   });

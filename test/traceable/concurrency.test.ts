@@ -10,7 +10,7 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { RunTree } from "tracewire";
 import { getCurrentRunTree, traceable, tracingContext, withRunTree } from "tracewire/traceable";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { client } from "../../examples/distributed/client.mjs";
 import { createApp as createExpressApp } from "../../examples/distributed/express-server.mjs";
 import { createApp as createHonoApp } from "../../examples/distributed/hono-server.mjs";
@@ -18,6 +18,11 @@ import { ObservableSink, type SeenRun } from "../helpers/observable-sink.js";
 import { closeServer, originOf } from "../helpers/servers.js";
 
 const N = 1000;
+
+// The server side traces because its process does, as the guide's servers do: a header alone
+// never switches tracing on. (The client side switches itself on with tracingContext.)
+beforeAll(() => void vi.stubEnv("LANGSMITH_TRACING", "true"));
+afterAll(() => void vi.unstubAllEnvs());
 
 /**
  * Checks the client and server runs of N calls, the i-th made with texts[i]: exactly one client

@@ -267,7 +267,8 @@ describe("context", () => {
 
   it("withRunTree makes a run the parent of traceable calls inside", async () => {
     const sink = new ObservableSink();
-    const parent = RunTree.fromHeaders(remoteHeaders, { client: sink })!;
+    // A header never switches tracing on (tracing is off in tests): the application opts in.
+    const parent = RunTree.fromHeaders(remoteHeaders, { client: sink, tracingEnabled: true })!;
     const f = traceable(() => getCurrentRunTree().parent_run_id, { name: "f" });
     await expect(withRunTree(parent, () => f())).resolves.toBe(REMOTE_ID);
     await sink.untilEnded(1);
@@ -279,7 +280,7 @@ describe("context", () => {
     const sink = new ObservableSink();
     const leaf = traceable(() => "leaf", { name: "leaf" });
     const handler = traceable(async () => leaf(), { name: "handler" });
-    await tracingContext({ parent: new Headers(remoteHeaders), client: sink, tags: ["scope"], metadata: { m: 1 } }, () =>
+    await tracingContext({ parent: new Headers(remoteHeaders), enabled: true, client: sink, tags: ["scope"], metadata: { m: 1 } }, () =>
       handler(),
     );
     await sink.untilEnded(2);
@@ -293,7 +294,7 @@ describe("context", () => {
   it("tracingContext({ parent: dotted order | false }) and { enabled: false }", async () => {
     const sink = new ObservableSink();
     const f = traceable(() => getCurrentRunTree(true)?.parent_run_id, { name: "f" });
-    await expect(tracingContext({ parent: REMOTE, client: sink }, () => f())).resolves.toBe(REMOTE_ID);
+    await expect(tracingContext({ parent: REMOTE, enabled: true, client: sink }, () => f())).resolves.toBe(REMOTE_ID);
     const outer = traceable(() => tracingContext({ parent: false, enabled: true, client: sink }, () => f()), { name: "outer", ...on(sink) });
     await expect(outer()).resolves.toBeUndefined();
     await expect(tracingContext({ parent: REMOTE, enabled: false, client: sink }, () => f())).resolves.toBeUndefined();
@@ -303,7 +304,7 @@ describe("context", () => {
 
   it("traceable(fn, { parent: headers }) continues the remote trace (Python's langsmith_extra parent)", async () => {
     const sink = new ObservableSink();
-    const f = traceable(() => "ok", { name: "f", client: sink, parent: remoteHeaders });
+    const f = traceable(() => "ok", { name: "f", client: sink, tracingEnabled: true, parent: remoteHeaders });
     await f();
     await sink.untilEnded(1);
     expect(sink.run("f")).toMatchObject({ parent_run_id: REMOTE_ID, trace_id: REMOTE_ID, session_name: "remote-proj" });

@@ -1,8 +1,10 @@
 /**
  * An undici interceptor (`dispatcher.compose(createTracingInterceptor({ allow }))`) that adds the
- * current run's headers to requests bound for allowed origins.
+ * current run's headers to requests bound for allowed origins. Composed before undici's redirect
+ * interceptor, each redirect hop passes through it and is decided by itself (SPEC §11).
  */
 import { type OriginAllowList, createOriginMatcher, headersForOutbound } from "./allow-list.js";
+import { guardRedirectsBelow } from "./redirect-guard.js";
 
 /** The header shapes undici's dispatch accepts: an object, a flat `[name, value, …]` list, or pairs. */
 type DispatchHeaders =
@@ -51,8 +53,13 @@ export interface TracingInterceptorOptions {
 }
 
 /**
+ * Compose it before the redirect interceptor: composed after it, a redirect of a traced request
+ * is refused (`RedirectBelowTracingError`) rather than sent on with the headers.
  * @example
- * const agent = new Agent().compose(createTracingInterceptor({ allow: ["http://billing.internal:8080"] }));
+ * const agent = new Agent().compose(
+ *   createTracingInterceptor({ allow: ["http://billing.internal:8080"] }),
+ *   interceptors.redirect({ maxRedirections: 5 }),
+ * );
  */
 export function createTracingInterceptor(options: TracingInterceptorOptions) {
   const allowed = createOriginMatcher(options.allow);
@@ -65,6 +72,7 @@ export function createTracingInterceptor(options: TracingInterceptorOptions) {
         url = undefined;
       }
       const extra = url && headersForOutbound(url, allowed, options.traceContext);
-      return dispatch(extra ? { ...opts, headers: withHeaders(opts.headers, extra) } : opts, handler);
+      if (!extra) return dispatch(opts, handler);
+      return dispatch({ ...opts, headers: withHeaders(opts.headers, extra) }, guardRedirectsBelow(handler));
     };
 }

@@ -1,42 +1,43 @@
 /**
  * The framework-neutral core of the server middleware (SPEC §6): inbound `langsmith-trace` +
- * `baggage` and the trust policy become the context a request's handler runs in — the remote
- * parent, and optionally a run for the request itself — and that run is ended with the status.
+ * `baggage`, as far as the inbound policy accepts them, become the context a request's handler
+ * runs in — the remote parent, and optionally a run for the request itself — and that run is
+ * ended with the status.
  */
-import { getDefaultProjectName, isTracingEnabledByEnv } from "../../config/env.js";
+import { isTracingEnabledByEnv } from "../../config/env.js";
 import { type ContextFrame, TracingScope, contextStorage } from "../../context/store.js";
 import type { KVMap, RunSink } from "../../core/types.js";
-import type { HeadersInput } from "../../propagation/carrier.js";
 import { RunTree, type RunTreeConfig, SUBTREE_TAGS } from "../../run-tree/run-tree.js";
 import { fromHeadersWithTraceContext } from "../../run-tree/trace-context.js";
 import { errorText } from "../../traceable/io.js";
+import { type InboundPolicyOptions, type InboundRequest, acceptedHeaders, trusts } from "./inbound-policy.js";
 
-/** What the trust policy sees of a request. */
-export interface InboundRequest {
-  method: string;
-  /** The matched route pattern when the framework knows it (`/users/:id`), else the path. */
-  route: string;
-  headers: HeadersInput;
-  /** The peer's address, where the server exposes it (node:http-based servers). */
-  remoteAddress?: string;
-}
+export type { InboundRequest } from "./inbound-policy.js";
 
-export interface TracingMiddlewareOptions {
+/**
+ * Each option's default is stated beside it. `trust` and the `accept…` options say what callers
+ * may decide; for a public endpoint, `{ trust: false }` lets them decide nothing.
+ */
+export interface TracingMiddlewareOptions extends InboundPolicyOptions {
   /** Record a run for the request itself (`METHOD /route`, status code). Default false. */
   requestRun?: boolean;
   /**
-   * Whether to continue the caller's trace. Inbound headers are input from the network: a public
-   * endpoint should accept them only from callers it trusts. Default: every caller.
+   * Whether the request's runs are traced. Default: the process's own setting
+   * (`LANGSMITH_TRACING`), which a caller's headers never change (as with LangSmith's
+   * `RunTree.fromHeaders`). `true` traces every request, continued or not (a caller's unsampled
+   * `traceparent` still switches its own request off); `false` none.
    */
-  trust?: boolean | ((request: InboundRequest) => boolean);
-  /** Whether inbound baggage may choose the project runs go to. Default true (LangSmith's way). */
-  acceptInboundProject?: boolean;
-  /** The project of the request's runs when the caller names none (or may not: `acceptInboundProject`). */
+  tracingEnabled?: boolean;
+  /**
+   * The project of the request's runs when the caller names none (or may not:
+   * `acceptInboundProject`). Default: `LANGSMITH_PROJECT`, else "default".
+   */
   project_name?: string;
-  /** Where the request's runs go, with or without an inbound trace. */
+  /** Where the request's runs go, with or without an inbound trace. Default: the shared client. */
   client?: RunSink;
-  /** Metadata and tags for every run of the request, beside those from inbound baggage. */
+  /** Metadata for every run of the request, beside the inbound baggage's (ours win). Default none. */
   metadata?: KVMap;
+  /** Tags for every run of the request, beside the inbound baggage's. Default none. */
   tags?: string[];
   /**
    * Also accept a W3C `traceparent` (+ `tracestate`) when no `langsmith-trace` arrived, so callers
@@ -51,44 +52,35 @@ export interface RequestContext {
   requestRun: RunTree | undefined;
 }
 
-function trusts(options: TracingMiddlewareOptions, request: InboundRequest): boolean {
-  const { trust = true } = options;
-  if (typeof trust === "boolean") return trust;
-  try {
-    return trust(request);
-  } catch {
-    // A policy that fails is a "no": the safe answer for untrusted input.
-    return false;
-  }
+/** The caller's trace as a placeholder parent, when the caller is trusted and named a valid one. */
+function remoteParent(options: TracingMiddlewareOptions, request: InboundRequest): RunTree | undefined {
+  if (!trusts(options, request)) return undefined;
+  const headers = acceptedHeaders(options, request.headers);
+  const inheritArgs = { client: options.client, metadata: options.metadata, tags: options.tags, project_name: options.project_name };
+  const parent = options.traceContext ? fromHeadersWithTraceContext(headers, inheritArgs) : RunTree.fromHeaders(headers, inheritArgs);
+  // The middleware's switch where the caller set none: an unsampled traceparent's "off" stands.
+  if (parent && parent.tracingEnabled === undefined) parent.tracingEnabled = options.tracingEnabled;
+  return parent;
 }
 
 export function startRequest(options: TracingMiddlewareOptions, request: InboundRequest): RequestContext {
-  const inheritArgs = {
-    client: options.client,
-    metadata: options.metadata,
-    tags: options.tags,
-    project_name: options.project_name,
-  };
-  const parent = !trusts(options, request)
-    ? undefined
-    : options.traceContext
-      ? fromHeadersWithTraceContext(request.headers, inheritArgs)
-      : RunTree.fromHeaders(request.headers, inheritArgs);
-  if (parent && options.acceptInboundProject === false) {
-    parent.project_name = options.project_name ?? getDefaultProjectName();
-  }
+  const parent = remoteParent(options, request);
   // Without a (trusted) inbound trace the request's runs are new roots with the middleware's
   // settings, never children of whatever context the server's socket happened to carry.
   const frame: ContextFrame =
-    parent ?? new TracingScope(null, options.project_name, options.tags, options.metadata, undefined, options.client);
-  if (!options.requestRun || (!parent && !isTracingEnabledByEnv())) return { frame, requestRun: undefined };
+    parent ??
+    new TracingScope(null, options.project_name, options.tags, options.metadata, options.tracingEnabled, options.client);
+  // A parent's switch already holds the middleware's, or an unsampled traceparent's "off".
+  const enabled = parent?.tracingEnabled ?? options.tracingEnabled ?? isTracingEnabledByEnv();
+  if (!options.requestRun || !enabled) return { frame, requestRun: undefined };
   const config: RunTreeConfig = {
     name: `${request.method} ${request.route}`,
     run_type: "chain",
     inputs: { method: request.method, route: request.route },
+    tracingEnabled: true,
   };
   // Under a remote parent, project, client, metadata and tags are inherited from it (it already
-  // holds the middleware's, with the inbound project winning unless refused); a root takes them here.
+  // holds the middleware's and what the policy accepted of the caller's); a root takes them here.
   const requestRun = parent
     ? parent.createChild(config)
     : new RunTree({
@@ -97,7 +89,6 @@ export function startRequest(options: TracingMiddlewareOptions, request: Inbound
         client: options.client,
         metadata: options.metadata,
         [SUBTREE_TAGS]: options.tags,
-        tracingEnabled: true,
       });
   return { frame: requestRun, requestRun };
 }
