@@ -45,8 +45,10 @@ function utf8Length(s: string): number {
 export function parseBaggage(header: string): BaggageMember[] {
   let text = header;
   if (text.length > BAGGAGE_MAX_INBOUND_LENGTH) {
-    // Keep whole members only: cut at the last separator inside the bound.
-    text = text.slice(0, text.lastIndexOf(",", BAGGAGE_MAX_INBOUND_LENGTH));
+    // Keep whole members only: cut at the last separator inside the bound. Without one, no
+    // member ends inside the bound, so none is read (lastIndexOf's -1 must not become a cut).
+    const cut = text.lastIndexOf(",", BAGGAGE_MAX_INBOUND_LENGTH);
+    text = cut <= 0 ? "" : text.slice(0, cut);
   }
   const members: BaggageMember[] = [];
   for (const part of text.split(",")) {
