@@ -1,17 +1,13 @@
 /**
  * Percent-encoding for header values. Decoding: malformed escapes (`%zz`, a lone `%`) make the
  * value unusable (`undefined`); well-formed escapes of invalid UTF-8 decode to U+FFFD, as the W3C
- * baggage spec asks. Both directions never throw.
+ * baggage spec asks (one per maximal ill-formed part, as TextDecoder writes them). Both
+ * directions never throw.
  *
- * Decoding costs about the same per character whatever the input: one scan checks the escapes
- * and their UTF-8 first, so `decodeURIComponent` runs only where it cannot throw (a thrown
- * URIError costs microseconds, once per member of a hostile header), and invalid UTF-8 goes
- * through one pass into a byte buffer.
+ * Decoding costs about the same per character whatever the input: one pass hops from escape to
+ * escape (`indexOf`) checking them and their UTF-8, and `decodeURIComponent` runs only on what it
+ * accepts. A thrown URIError would cost microseconds, once per member of a hostile header.
  */
-const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
-
-/** What a scan of a value's escapes found. */
-type Escapes = "malformed" | "utf8" | "invalid-utf8";
 
 /** The value of a hex digit's char code, or -1. */
 function hexDigit(code: number): number {
@@ -28,33 +24,49 @@ function escapedByte(value: string, i: number): number {
   return high < 0 || low < 0 ? -1 : (high << 4) | low;
 }
 
+/** `value[from, to)`, which holds only whole UTF-8 sequences; `escaped` when any are escapes. */
+function decodePiece(value: string, from: number, to: number, escaped: boolean): string {
+  const piece = value.slice(from, to);
+  return escaped ? decodeURIComponent(piece) : piece;
+}
+
 /**
- * Whether every escape is well-formed and the escaped bytes are well-formed UTF-8 (Unicode
- * table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF) — what
- * `decodeURIComponent` accepts.
+ * Decodes `value` from its first escape on, checking the escaped bytes by Unicode's table 3-7
+ * (no overlong forms, no surrogates, nothing past U+10FFFF: what `decodeURIComponent` accepts).
+ * Each ill-formed part becomes U+FFFD; the whole parts between them go to `decodeURIComponent`.
  */
-function checkEscapes(value: string, from: number): Escapes {
-  let valid = true;
-  let pending = 0; // continuation bytes still expected
-  let low = 0x80; // the range of the next continuation byte
+function decodeEscapes(value: string, first: number): string | undefined {
+  let decoded = "";
+  let done = 0; // value[0, done) is in `decoded` already
+  let wholeEnd = 0; // the end of the last whole escaped character
+  let pending = 0; // continuation bytes the current sequence still needs
+  let low = 0x80; // the range its next continuation byte must be in
   let high = 0xbf;
-  for (let i = from; i < value.length; i++) {
-    if (value.charCodeAt(i) !== 37) {
-      if (pending > 0) valid = false;
-      pending = 0;
-      continue;
-    }
+  let sequenceStart = 0;
+  let nextAt = 0; // where its next escape must be: a literal character in between ends it
+  for (let i = first; i !== -1; i = value.indexOf("%", i + 3)) {
     const byte = escapedByte(value, i);
-    if (byte < 0) return "malformed";
-    i += 2;
+    if (byte < 0) return undefined;
     if (pending > 0) {
-      if (byte < low || byte > high) valid = false;
-      pending = byte < low || byte > high ? 0 : pending - 1;
+      if (i === nextAt && byte >= low && byte <= high) {
+        pending--;
+        nextAt = i + 3;
+        if (pending === 0) wholeEnd = nextAt;
+        low = 0x80;
+        high = 0xbf;
+        continue;
+      }
+      // Ill-formed: what the sequence had so far is one U+FFFD, and this byte starts afresh.
+      decoded += `${decodePiece(value, done, sequenceStart, wholeEnd > done)}\ufffd`;
+      done = nextAt;
+      pending = 0;
       low = 0x80;
       high = 0xbf;
+    }
+    if (byte < 0x80) {
+      wholeEnd = i + 3;
       continue;
     }
-    if (byte < 0x80) continue;
     if (byte >= 0xc2 && byte <= 0xdf) pending = 1;
     else if (byte >= 0xe0 && byte <= 0xef) {
       pending = 2;
@@ -64,46 +76,20 @@ function checkEscapes(value: string, from: number): Escapes {
       pending = 3;
       if (byte === 0xf0) low = 0x90;
       if (byte === 0xf4) high = 0x8f;
-    } else valid = false;
-  }
-  return valid && pending === 0 ? "utf8" : "invalid-utf8";
-}
-
-/** Decodes `value`'s escapes (checked well-formed) as UTF-8 bytes, literal characters as their UTF-8. */
-function decodeLeniently(value: string): string {
-  // A UTF-16 unit takes at most 3 bytes of UTF-8 (a pair 4 for 2 units); an escape 1 for 3.
-  const bytes = new Uint8Array(value.length * 3);
-  let n = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 37) {
-      bytes[n++] = escapedByte(value, i);
-      i += 2;
-    } else if (c < 0x80) {
-      bytes[n++] = c;
-    } else if (c < 0x800) {
-      bytes[n++] = 0xc0 | (c >> 6);
-      bytes[n++] = 0x80 | (c & 0x3f);
     } else {
-      let point = c;
-      const next = value.charCodeAt(i + 1);
-      if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        point = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-      } else if (c >= 0xd800 && c <= 0xdfff) {
-        point = 0xfffd; // a lone surrogate, as TextEncoder writes it
-      }
-      if (point >= 0x10000) {
-        bytes[n++] = 0xf0 | (point >> 18);
-        bytes[n++] = 0x80 | ((point >> 12) & 0x3f);
-      } else {
-        bytes[n++] = 0xe0 | (point >> 12);
-      }
-      bytes[n++] = 0x80 | ((point >> 6) & 0x3f);
-      bytes[n++] = 0x80 | (point & 0x3f);
+      // A byte no sequence starts with.
+      decoded += `${decodePiece(value, done, i, wholeEnd > done)}\ufffd`;
+      done = i + 3;
+      continue;
     }
+    sequenceStart = i;
+    nextAt = i + 3;
   }
-  return utf8.decode(bytes.subarray(0, n));
+  if (pending > 0) {
+    decoded += `${decodePiece(value, done, sequenceStart, wholeEnd > done)}\ufffd`;
+    done = nextAt;
+  }
+  return done === 0 ? decodeURIComponent(value) : decoded + decodePiece(value, done, value.length, wholeEnd > done);
 }
 
 /**
@@ -115,16 +101,12 @@ function decodeLeniently(value: string): string {
 export function decodePercent(value: string): string | undefined {
   const first = value.indexOf("%");
   if (first === -1) return value;
-  const escapes = checkEscapes(value, first);
-  if (escapes === "malformed") return undefined;
-  if (escapes === "utf8") {
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      // Not reached when the check above matches the engine's rules; lenient decoding is right anyway.
-    }
+  try {
+    return decodeEscapes(value, first);
+  } catch {
+    // Not reached while decodeEscapes follows the engine's rules; if one disagrees, the value is unusable.
+    return undefined;
   }
-  return decodeLeniently(value);
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
