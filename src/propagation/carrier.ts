@@ -9,7 +9,7 @@
  */
 type HeaderValue = string | string[] | number | undefined | null;
 
-/** The most of one header any parser here reads: baggage's inbound bound, the largest of them. */
+/** The most of one header any parser here reads (baggage reads this much; tracestate and traceparent less). */
 export const MAX_HEADER_READ_LENGTH = 65_536;
 
 /** Fetch/undici `Headers` and anything else with a `get(name)`. */

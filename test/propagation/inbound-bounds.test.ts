@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { RunTree } from "../../src/run-tree/run-tree.js";
 import { BAGGAGE_MAX_INBOUND_LENGTH, parseBaggage } from "../../src/propagation/baggage.js";
-import { MAX_HEADER_READ_LENGTH, headerGetter, headerValue, listValue } from "../../src/propagation/carrier.js";
+import { headerGetter, headerValue, listValue } from "../../src/propagation/carrier.js";
 
 const trace = new RunTree({ name: "root" }).toHeaders()["langsmith-trace"];
 
@@ -119,12 +119,12 @@ describe("reading repeated headers", () => {
     for (const [shape, carrier, reads] of carriers()) {
       const joined = headerValue(carrier, "baggage", true) as string;
       const expected = shape === "Fetch Headers" ? everything.replaceAll(",", ", ") : everything;
-      expect(joined.length, shape).toBe(MAX_HEADER_READ_LENGTH + 1);
+      expect(joined.length, shape).toBe(BAGGAGE_MAX_INBOUND_LENGTH + 1);
       expect(expected.startsWith(joined), shape).toBe(true);
       expect(listValue(headerGetter(carrier), "baggage"), shape).toBe(joined);
       // Entries looked at by the two reads above: about as many as fill the bound, not all of them
       // (Fetch Headers joins its repeats itself, as it stores them).
-      expect(reads(), shape).toBeLessThan(2 * 2 * (MAX_HEADER_READ_LENGTH / (member.length + 1) + 100));
+      expect(reads(), shape).toBeLessThan(2 * 2 * (BAGGAGE_MAX_INBOUND_LENGTH / (member.length + 1) + 100));
       const run = RunTree.fromHeaders(carrier);
       expect(run?.trace_id, shape).toBe(trace.slice(22, 58));
     }
