@@ -130,7 +130,9 @@ export function headerValue(carrier: unknown, name: string, list: boolean): stri
         : Object.hasOwn(carrier, name)
           ? (carrier as Record<string, unknown>)[name]
           : undefined;
-    if (typeof direct === "string") return direct.length > MAX_HEADER_READ_LENGTH ? direct.slice(0, MAX_HEADER_READ_LENGTH + 1) : direct;
+    if (typeof direct === "string") {
+      return direct.length > MAX_HEADER_READ_LENGTH ? direct.slice(0, MAX_HEADER_READ_LENGTH + 1) : direct;
+    }
   }
   const vs = headerGetter(carrier)(name);
   return vs === undefined ? undefined : list ? vs.join(",") : vs[0];

@@ -106,7 +106,9 @@ function formatBaggage(
   }
   counters.unsendableMembersDropped += unsendable;
   const header = members.join(",");
-  if (members.length <= BAGGAGE_MAX_MEMBERS && header.length <= SURELY_WITHIN_BYTES) return { header, dropped: unsendable };
+  if (members.length <= BAGGAGE_MAX_MEMBERS && header.length <= SURELY_WITHIN_BYTES) {
+    return { header, dropped: unsendable };
+  }
   // Drop order: our metadata, then foreign members from the last, then tags and project.
   const metadataIndex = metadataMember ? 0 : -1;
   const dropOrder: number[] = metadataIndex >= 0 ? [metadataIndex] : [];

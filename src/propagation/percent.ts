@@ -24,6 +24,24 @@ function escapedByte(value: string, i: number): number {
   return high < 0 || low < 0 ? -1 : (high << 4) | low;
 }
 
+/** A UTF-8 sequence's continuation bytes after its lead, and the range of the first (table 3-7). */
+type Sequence = readonly [continuations: number, low: number, high: number];
+const TWO_BYTES: Sequence = [1, 0x80, 0xbf];
+const THREE_BYTES: Sequence = [2, 0x80, 0xbf];
+const FOUR_BYTES: Sequence = [3, 0x80, 0xbf];
+const AFTER_E0: Sequence = [2, 0xa0, 0xbf]; // no overlong form
+const AFTER_ED: Sequence = [2, 0x80, 0x9f]; // no surrogate
+const AFTER_F0: Sequence = [3, 0x90, 0xbf]; // no overlong form
+const AFTER_F4: Sequence = [3, 0x80, 0x8f]; // nothing past U+10FFFF
+
+/** The sequence `byte` starts, or `undefined` when none starts with it (a continuation, C0, C1, F5–FF). */
+function sequenceStartedBy(byte: number): Sequence | undefined {
+  if (byte >= 0xc2 && byte <= 0xdf) return TWO_BYTES;
+  if (byte >= 0xe0 && byte <= 0xef) return byte === 0xe0 ? AFTER_E0 : byte === 0xed ? AFTER_ED : THREE_BYTES;
+  if (byte >= 0xf0 && byte <= 0xf4) return byte === 0xf0 ? AFTER_F0 : byte === 0xf4 ? AFTER_F4 : FOUR_BYTES;
+  return undefined;
+}
+
 /** `value[from, to)`, which holds only whole UTF-8 sequences; `escaped` when any are escapes. */
 function decodePiece(value: string, from: number, to: number, escaped: boolean): string {
   const piece = value.slice(from, to);
@@ -31,9 +49,9 @@ function decodePiece(value: string, from: number, to: number, escaped: boolean):
 }
 
 /**
- * Decodes `value` from its first escape on, checking the escaped bytes by Unicode's table 3-7
- * (no overlong forms, no surrogates, nothing past U+10FFFF: what `decodeURIComponent` accepts).
- * Each ill-formed part becomes U+FFFD; the whole parts between them go to `decodeURIComponent`.
+ * Decodes `value` from its first escape on, checking the escaped bytes as UTF-8 (what
+ * `decodeURIComponent` accepts). Each ill-formed part becomes U+FFFD; the whole parts between
+ * them go to `decodeURIComponent`.
  */
 function decodeEscapes(value: string, first: number): string | undefined {
   let decoded = "";
@@ -67,21 +85,13 @@ function decodeEscapes(value: string, first: number): string | undefined {
       wholeEnd = i + 3;
       continue;
     }
-    if (byte >= 0xc2 && byte <= 0xdf) pending = 1;
-    else if (byte >= 0xe0 && byte <= 0xef) {
-      pending = 2;
-      if (byte === 0xe0) low = 0xa0;
-      if (byte === 0xed) high = 0x9f;
-    } else if (byte >= 0xf0 && byte <= 0xf4) {
-      pending = 3;
-      if (byte === 0xf0) low = 0x90;
-      if (byte === 0xf4) high = 0x8f;
-    } else {
-      // A byte no sequence starts with.
+    const lead = sequenceStartedBy(byte);
+    if (lead === undefined) {
       decoded += `${decodePiece(value, done, i, wholeEnd > done)}\ufffd`;
       done = i + 3;
       continue;
     }
+    [pending, low, high] = lead;
     sequenceStart = i;
     nextAt = i + 3;
   }
