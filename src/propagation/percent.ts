@@ -4,10 +4,21 @@
  * baggage spec asks (one per maximal ill-formed part, as TextDecoder writes them). Both
  * directions never throw.
  *
- * Decoding costs about the same per character whatever the input: one pass hops from escape to
- * escape (`indexOf`) checking them and their UTF-8, and `decodeURIComponent` runs only on what it
- * accepts. A thrown URIError would cost microseconds, once per member of a hostile header.
+ * Decoding never lets `decodeURIComponent` throw: a thrown URIError costs microseconds, once per
+ * member of a hostile header. A regular expression finds how much of the value is well-formed
+ * (all of it, normally), and that much goes to `decodeURIComponent`; the rest is checked escape
+ * by escape, each ill-formed part becoming U+FFFD.
  */
+
+/**
+ * The longest start of a value made of characters other than `%` and escapes of well-formed
+ * UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF), which is
+ * what `decodeURIComponent` accepts. Nothing follows the loop, so it never backtracks.
+ */
+const WELL_FORMED_PREFIX =
+  /(?:[^%]+|%[0-7][0-9a-f]|%c[2-9a-f]%[89ab][0-9a-f]|%d[0-9a-f]%[89ab][0-9a-f]|%e0%[ab][0-9a-f]%[89ab][0-9a-f]|%e[1-9a-cef](?:%[89ab][0-9a-f]){2}|%ed%[89][0-9a-f]%[89ab][0-9a-f]|%f0%[9ab][0-9a-f](?:%[89ab][0-9a-f]){2}|%f[1-3](?:%[89ab][0-9a-f]){3}|%f4%8[0-9a-f](?:%[89ab][0-9a-f]){2})*/iy;
+
+const REPLACEMENT = "\ufffd";
 
 /** The value of a hex digit's char code, or -1. */
 function hexDigit(code: number): number {
@@ -44,25 +55,26 @@ function sequenceStartedBy(byte: number): Sequence | undefined {
 
 /** `value[from, to)`, which holds only whole UTF-8 sequences; `escaped` when any are escapes. */
 function decodePiece(value: string, from: number, to: number, escaped: boolean): string {
+  if (from === to) return "";
   const piece = value.slice(from, to);
   return escaped ? decodeURIComponent(piece) : piece;
 }
 
 /**
- * Decodes `value` from its first escape on, checking the escaped bytes as UTF-8 (what
- * `decodeURIComponent` accepts). Each ill-formed part becomes U+FFFD; the whole parts between
- * them go to `decodeURIComponent`.
+ * Decodes `value`, well-formed before the escape at `from`, checking the escaped bytes from there
+ * on as UTF-8. Each ill-formed part becomes U+FFFD; the whole parts between them go to
+ * `decodeURIComponent`.
  */
-function decodeEscapes(value: string, first: number): string | undefined {
+function decodeEscapes(value: string, from: number): string | undefined {
   let decoded = "";
   let done = 0; // value[0, done) is in `decoded` already
-  let wholeEnd = 0; // the end of the last whole escaped character
+  let wholeEnd = from; // the end of the last whole escaped character (or of the well-formed start)
   let pending = 0; // continuation bytes the current sequence still needs
   let low = 0x80; // the range its next continuation byte must be in
   let high = 0xbf;
   let sequenceStart = 0;
   let nextAt = 0; // where its next escape must be: a literal character in between ends it
-  for (let i = first; i !== -1; i = value.indexOf("%", i + 3)) {
+  for (let i = from; i !== -1; i = value.indexOf("%", i + 3)) {
     const byte = escapedByte(value, i);
     if (byte < 0) return undefined;
     if (pending > 0) {
@@ -75,7 +87,7 @@ function decodeEscapes(value: string, first: number): string | undefined {
         continue;
       }
       // Ill-formed: what the sequence had so far is one U+FFFD, and this byte starts afresh.
-      decoded += `${decodePiece(value, done, sequenceStart, wholeEnd > done)}\ufffd`;
+      decoded += decodePiece(value, done, sequenceStart, wholeEnd > done) + REPLACEMENT;
       done = nextAt;
       pending = 0;
       low = 0x80;
@@ -87,7 +99,7 @@ function decodeEscapes(value: string, first: number): string | undefined {
     }
     const lead = sequenceStartedBy(byte);
     if (lead === undefined) {
-      decoded += `${decodePiece(value, done, i, wholeEnd > done)}\ufffd`;
+      decoded += decodePiece(value, done, i, wholeEnd > done) + REPLACEMENT;
       done = i + 3;
       continue;
     }
@@ -96,10 +108,10 @@ function decodeEscapes(value: string, first: number): string | undefined {
     nextAt = i + 3;
   }
   if (pending > 0) {
-    decoded += `${decodePiece(value, done, sequenceStart, wholeEnd > done)}\ufffd`;
+    decoded += decodePiece(value, done, sequenceStart, wholeEnd > done) + REPLACEMENT;
     done = nextAt;
   }
-  return done === 0 ? decodeURIComponent(value) : decoded + decodePiece(value, done, value.length, wholeEnd > done);
+  return decoded + decodePiece(value, done, value.length, wholeEnd > done);
 }
 
 /**
@@ -111,8 +123,11 @@ function decodeEscapes(value: string, first: number): string | undefined {
 export function decodePercent(value: string): string | undefined {
   const first = value.indexOf("%");
   if (first === -1) return value;
+  WELL_FORMED_PREFIX.lastIndex = first;
+  WELL_FORMED_PREFIX.test(value);
+  const wellFormedEnd = WELL_FORMED_PREFIX.lastIndex;
   try {
-    return decodeEscapes(value, first);
+    return wellFormedEnd === value.length ? decodeURIComponent(value) : decodeEscapes(value, wellFormedEnd);
   } catch {
     // Not reached while decodeEscapes follows the engine's rules; if one disagrees, the value is unusable.
     return undefined;
@@ -132,6 +147,6 @@ export function encodePercent(value: string): string {
   try {
     return encodeURIComponent(value);
   } catch {
-    return encodeURIComponent(value.replace(LONE_SURROGATE, "\ufffd"));
+    return encodeURIComponent(value.replace(LONE_SURROGATE, REPLACEMENT));
   }
 }
