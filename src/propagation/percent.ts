@@ -15,8 +15,21 @@
  * UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF), which is
  * what `decodeURIComponent` accepts. Nothing follows the loop, so it never backtracks.
  */
-const WELL_FORMED_PREFIX =
-  /(?:[^%]+|%[0-7][0-9a-f]|%c[2-9a-f]%[89ab][0-9a-f]|%d[0-9a-f]%[89ab][0-9a-f]|%e0%[ab][0-9a-f]%[89ab][0-9a-f]|%e[1-9a-cef](?:%[89ab][0-9a-f]){2}|%ed%[89][0-9a-f]%[89ab][0-9a-f]|%f0%[9ab][0-9a-f](?:%[89ab][0-9a-f]){2}|%f[1-3](?:%[89ab][0-9a-f]){3}|%f4%8[0-9a-f](?:%[89ab][0-9a-f]){2})*/iy;
+const C = "%[89ab][0-9a-f]"; // a continuation byte
+const WELL_FORMED_PREFIX = new RegExp(
+  `(?:[^%]+|${[
+    "%[0-7][0-9a-f]", // one byte
+    `%c[2-9a-f]${C}`, // two bytes (C0, C1 would be overlong)
+    `%d[0-9a-f]${C}`,
+    `%e0%[ab][0-9a-f]${C}`, // three bytes, not overlong
+    `%e[1-9a-cef]${C}${C}`,
+    `%ed%[89][0-9a-f]${C}`, // not a surrogate
+    `%f0%[9ab][0-9a-f]${C}${C}`, // four bytes, not overlong
+    `%f[1-3]${C}${C}${C}`,
+    `%f4%8[0-9a-f]${C}${C}`, // not past U+10FFFF
+  ].join("|")})*`,
+  "iy",
+);
 
 const REPLACEMENT = "\ufffd";
 
