@@ -3,10 +3,15 @@
  * with optional whitespace. Parsing never throws and keeps each member's text for pass-through;
  * serialization keeps the spec's limits by dropping whole members, never cutting one.
  */
+import { MAX_HEADER_READ_LENGTH } from "./carrier.js";
+
 export const BAGGAGE_MAX_MEMBERS = 64;
 export const BAGGAGE_MAX_BYTES = 8192;
-/** Inbound bound: more than this is not read at all, so parsing cost stays bounded. */
-export const BAGGAGE_MAX_INBOUND_LENGTH = 65_536;
+/**
+ * Inbound bound: more than this is not read at all, so parsing cost stays bounded. It is all a
+ * carrier hands over of one header (`carrier.ts` gathers repeats up to it, and one more character).
+ */
+export const BAGGAGE_MAX_INBOUND_LENGTH = MAX_HEADER_READ_LENGTH;
 
 export interface BaggageMember {
   /** The key as sent (keys are case-sensitive in W3C baggage). */
@@ -45,8 +50,10 @@ function utf8Length(s: string): number {
 export function parseBaggage(header: string): BaggageMember[] {
   let text = header;
   if (text.length > BAGGAGE_MAX_INBOUND_LENGTH) {
-    // Keep whole members only: cut at the last separator inside the bound.
-    text = text.slice(0, text.lastIndexOf(",", BAGGAGE_MAX_INBOUND_LENGTH));
+    // Keep whole members only: cut at the last separator inside the bound. Without one, no
+    // member ends inside the bound, so none is read (lastIndexOf's -1 must not become a cut).
+    const cut = text.lastIndexOf(",", BAGGAGE_MAX_INBOUND_LENGTH);
+    text = cut <= 0 ? "" : text.slice(0, cut);
   }
   const members: BaggageMember[] = [];
   for (const part of text.split(",")) {

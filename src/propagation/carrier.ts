@@ -1,8 +1,16 @@
 /**
  * Every shape a caller may hand us headers in, read through one case-insensitive getter.
  * Single-valued headers take the first value; list headers (baggage) join repeats with ",".
+ *
+ * Reading is bounded: a header's values are gathered only until, comma-joined, they pass
+ * `MAX_HEADER_READ_LENGTH`, and the value that passes it is cut there. Every parser here refuses
+ * or cuts anything longer, so what is left unread could not change a result, and a carrier
+ * repeating a header 200,000 times costs no more than one holding it once at that length.
  */
 type HeaderValue = string | string[] | number | undefined | null;
+
+/** The most of one header any parser here reads (baggage reads this much; tracestate and traceparent less). */
+export const MAX_HEADER_READ_LENGTH = 65_536;
 
 /** Fetch/undici `Headers` and anything else with a `get(name)`. */
 export interface HeadersLike {
@@ -13,6 +21,8 @@ export type HeadersInput =
   | HeadersLike
   | Map<string, HeaderValue>
   | ReadonlyArray<readonly [string, HeaderValue]>
+  // A flat `[name, value, name, value, …]` list: Node's `rawHeaders`, undici's array headers.
+  | readonly string[]
   | Readonly<Record<string, HeaderValue>>;
 
 /** Fetch `Headers` or anything with `set(name, value)`. */
@@ -22,47 +32,84 @@ export interface HeaderSetter {
 
 export type HeaderGetter = (lowerCaseName: string) => string[] | undefined;
 
-function values(v: unknown): string[] | undefined {
-  if (typeof v === "string") return [v];
-  if (Array.isArray(v)) {
-    const strings = v.filter((x): x is string => typeof x === "string");
-    return strings.length > 0 ? strings : undefined;
-  }
-  return undefined;
+/** One header's string values so far, and the length they make comma-joined. */
+interface Gathered {
+  readonly values: string[];
+  joinedLength: number;
 }
 
-function fromPairs(pairs: Iterable<readonly [unknown, unknown]>, name: string): string[] | undefined {
-  let found: string[] | undefined;
-  for (const pair of pairs) {
-    if (!Array.isArray(pair)) continue;
-    const [key, value] = pair;
-    if (typeof key !== "string" || key.length !== name.length || key.toLowerCase() !== name) continue;
-    const vs = values(value);
-    if (vs) found = found ? found.concat(vs) : vs;
+function isFull(found: Gathered | undefined): boolean {
+  return found !== undefined && found.joinedLength > MAX_HEADER_READ_LENGTH;
+}
+
+/** Adds `value` (a string, or an array of them; anything else is skipped) until the bound is passed. */
+function gather(found: Gathered | undefined, value: unknown): Gathered | undefined {
+  if (typeof value === "string") return add(found, value);
+  if (!Array.isArray(value)) return found;
+  let result = found;
+  for (let i = 0; i < value.length && !isFull(result); i++) {
+    const v: unknown = value[i];
+    if (typeof v === "string") result = add(result, v);
   }
-  return found;
+  return result;
+}
+
+function add(found: Gathered | undefined, value: string): Gathered {
+  const into = found ?? { values: [], joinedLength: -1 };
+  if (isFull(into)) return into;
+  // Enough characters to pass the bound by one, so parsers still see "too long" where it is.
+  const room = MAX_HEADER_READ_LENGTH - into.joinedLength;
+  const kept = value.length > room ? value.slice(0, room) : value;
+  into.values.push(kept);
+  into.joinedLength += 1 + kept.length;
+  return into;
+}
+
+function isNamed(key: unknown, name: string): boolean {
+  return typeof key === "string" && key.length === name.length && key.toLowerCase() === name;
+}
+
+function fromPairs(pairs: Iterable<unknown>, name: string): string[] | undefined {
+  let found: Gathered | undefined;
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || !isNamed(pair[0], name)) continue;
+    found = gather(found, pair[1]);
+    if (isFull(found)) break;
+  }
+  return found?.values;
+}
+
+function fromFlatList(list: readonly unknown[], name: string): string[] | undefined {
+  let found: Gathered | undefined;
+  for (let i = 0; i + 1 < list.length && !isFull(found); i += 2) {
+    if (isNamed(list[i], name)) found = gather(found, list[i + 1]);
+  }
+  return found?.values;
 }
 
 function fromRecord(record: Readonly<Record<string, unknown>>, name: string): string[] | undefined {
   // Node lower-cases IncomingHttpHeaders, so the exact key is the common case.
-  if (Object.hasOwn(record, name)) return values(record[name]);
-  let found: string[] | undefined;
+  if (Object.hasOwn(record, name)) return gather(undefined, record[name])?.values;
+  let found: Gathered | undefined;
   for (const key of Object.keys(record)) {
-    if (key.length !== name.length || key.toLowerCase() !== name) continue;
-    const vs = values(record[key]);
-    if (vs) found = found ? found.concat(vs) : vs;
+    if (!isNamed(key, name)) continue;
+    found = gather(found, record[key]);
+    if (isFull(found)) break;
   }
-  return found;
+  return found?.values;
 }
 
 /** A getter over any supported carrier; never throws, `undefined` for absent or non-string. */
 export function headerGetter(carrier: unknown): HeaderGetter {
   if (carrier === null || typeof carrier !== "object") return () => undefined;
   if (carrier instanceof Map) return (name) => fromPairs(carrier, name);
-  if (Array.isArray(carrier)) return (name) => fromPairs(carrier as [unknown, unknown][], name);
+  if (Array.isArray(carrier)) {
+    // A list of pairs holds arrays; a flat list starts with a name.
+    return typeof carrier[0] === "string" ? (name) => fromFlatList(carrier, name) : (name) => fromPairs(carrier, name);
+  }
   const get = (carrier as Partial<HeadersLike>).get;
   if (typeof get === "function") {
-    return (name) => values(get.call(carrier, name));
+    return (name) => gather(undefined, get.call(carrier, name))?.values;
   }
   return (name) => fromRecord(carrier as Record<string, unknown>, name);
 }
@@ -83,7 +130,9 @@ export function headerValue(carrier: unknown, name: string, list: boolean): stri
         : Object.hasOwn(carrier, name)
           ? (carrier as Record<string, unknown>)[name]
           : undefined;
-    if (typeof direct === "string") return direct;
+    if (typeof direct === "string") {
+      return direct.length > MAX_HEADER_READ_LENGTH ? direct.slice(0, MAX_HEADER_READ_LENGTH + 1) : direct;
+    }
   }
   const vs = headerGetter(carrier)(name);
   return vs === undefined ? undefined : list ? vs.join(",") : vs[0];

@@ -5,6 +5,7 @@
  */
 import type { KVMap } from "../core/types.js";
 import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, serializeBaggage } from "./baggage.js";
+import { encodePercent } from "./percent.js";
 
 export const METADATA_KEY = "langsmith-metadata";
 export const TAGS_KEY = "langsmith-tags";
@@ -15,9 +16,20 @@ export const PROJECT_KEY = "langsmith-project";
  */
 const SURELY_WITHIN_BYTES = Math.floor(BAGGAGE_MAX_BYTES / 3);
 
-/** Process-wide: baggage members left out to keep the W3C limits (read by `propagationStats`). */
-export const propagationCounters = { baggageMembersDropped: 0 };
+/**
+ * Process-wide, read by `propagationStats`: baggage members left out to keep the W3C limits, and
+ * foreign members left out because no HTTP header can carry them.
+ */
+export const propagationCounters = { baggageMembersDropped: 0, unsendableMembersDropped: 0 };
 const counters = propagationCounters;
+
+/**
+ * What every HTTP stack accepts in a header value (Node's and undici's check): HTAB, visible
+ * ASCII and space, obs-text. A foreign member arrives as text from any carrier (a Map, a queue
+ * message), so LF, NUL, DEL or a character past U+00FF may be in it; sent on, it would make
+ * `Headers.set` or the request throw.
+ */
+const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
  * A run's formatted baggage and what it was made from, so the next `toHeaders` can reuse it while
@@ -46,7 +58,7 @@ function encodeMetadata(metadata: KVMap | undefined): string | undefined {
     counters.baggageMembersDropped++;
     return undefined;
   }
-  return json === "{}" || json === undefined ? undefined : `${METADATA_KEY}=${encodeURIComponent(json)}`;
+  return json === "{}" || json === undefined ? undefined : `${METADATA_KEY}=${encodePercent(json)}`;
 }
 
 /** The last project and tags encoded: both rarely change within a process. */
@@ -57,7 +69,7 @@ let lastTagsMember = "";
 
 function projectMember(project: string): string {
   if (project !== lastProject) {
-    lastProjectMember = `${PROJECT_KEY}=${encodeURIComponent(project)}`;
+    lastProjectMember = `${PROJECT_KEY}=${encodePercent(project)}`;
     lastProject = project;
   }
   return lastProjectMember;
@@ -66,7 +78,7 @@ function projectMember(project: string): string {
 function tagsMember(tags: readonly string[]): string {
   const joined = tags.join(",");
   if (joined !== lastTags || lastTagsMember === "") {
-    lastTagsMember = `${TAGS_KEY}=${encodeURIComponent(joined)}`;
+    lastTagsMember = `${TAGS_KEY}=${encodePercent(joined)}`;
     lastTags = joined;
   }
   return lastTagsMember;
@@ -85,9 +97,18 @@ function formatBaggage(
   if (tags && tags.length > 0) members.push(tagsMember(tags));
   if (projectName) members.push(projectMember(projectName));
   const ownCount = members.length;
-  if (foreignBaggage) for (const member of foreignBaggage) members.push(member);
+  let unsendable = 0;
+  if (foreignBaggage) {
+    for (const member of foreignBaggage) {
+      if (UNSENDABLE.test(member)) unsendable++;
+      else members.push(member);
+    }
+  }
+  counters.unsendableMembersDropped += unsendable;
   const header = members.join(",");
-  if (members.length <= BAGGAGE_MAX_MEMBERS && header.length <= SURELY_WITHIN_BYTES) return { header, dropped: 0 };
+  if (members.length <= BAGGAGE_MAX_MEMBERS && header.length <= SURELY_WITHIN_BYTES) {
+    return { header, dropped: unsendable };
+  }
   // Drop order: our metadata, then foreign members from the last, then tags and project.
   const metadataIndex = metadataMember ? 0 : -1;
   const dropOrder: number[] = metadataIndex >= 0 ? [metadataIndex] : [];
@@ -95,7 +116,7 @@ function formatBaggage(
   for (let i = ownCount - 1; i >= 0; i--) if (i !== metadataIndex) dropOrder.push(i);
   const result = serializeBaggage(members, dropOrder);
   counters.baggageMembersDropped += result.dropped;
-  return result;
+  return { header: result.header, dropped: result.dropped + unsendable };
 }
 
 /** A value `===` can vouch for: compared equal, it serialises the same. */
