@@ -35,7 +35,11 @@ const MAX_PROJECT_LENGTH = 1024;
 export const MAX_CACHED_BAGGAGE_LENGTH = 1024;
 export const MAX_CACHED_BAGGAGE_ENTRIES = 256;
 
-const metadataSchema = z.record(z.string(), z.unknown());
+/**
+ * Any non-array object: JSON.parse gives string keys only, so checking each key (a zod record)
+ * would only cost time — most of a 16 KB metadata member's decode.
+ */
+const metadataSchema = z.custom<KVMap>((value) => typeof value === "object" && value !== null && !Array.isArray(value));
 const tagsSchema = z.array(z.string().min(1).max(BAGGAGE_MAX_BYTES));
 const projectSchema = z.string().min(1).max(MAX_PROJECT_LENGTH);
 
@@ -101,7 +105,9 @@ function decodeMember<T>(value: string, schema: z.ZodType<T>, fromText: (s: stri
   return result.success ? result.data : undefined;
 }
 
-const parseMetadataText = (s: string): unknown => parseJsonSafe(s, BAGGAGE_MAX_BYTES * 8);
+/** Metadata is a flat map in practice; deeper than this it would cost every outbound header a deep walk. */
+const MAX_METADATA_DEPTH = 64;
+const parseMetadataText = (s: string): unknown => parseJsonSafe(s, BAGGAGE_MAX_BYTES * 8, MAX_METADATA_DEPTH);
 // Tags are not trimmed: a space inside a percent-encoded value is content (as in both SDKs).
 // Repeats are dropped here, once per decode, rather than by every run made from the result.
 const splitTags = (s: string): string[] => [...new Set(s.split(",").filter((t) => t !== ""))];

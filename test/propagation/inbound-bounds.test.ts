@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { RunTree } from "../../src/run-tree/run-tree.js";
+import { propagationStats } from "../../src/propagation/langsmith-trace.js";
 import { BAGGAGE_MAX_INBOUND_LENGTH, parseBaggage } from "../../src/propagation/baggage.js";
 import { headerGetter, headerValue, listValue } from "../../src/propagation/carrier.js";
 
@@ -73,6 +74,30 @@ describe("the inbound baggage bound", () => {
       );
       expect(ratio, hostile.slice(0, 40)).toBeLessThan(4);
     }
+  });
+});
+
+describe("inbound metadata depth", () => {
+  const nested = (depth: number): string => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+  const member = (json: string): string => `langsmith-metadata=${encodeURIComponent(json)}`;
+
+  it("[12.8] metadata nested 9,000 deep is ignored alone, so no outbound header pays a deep walk", () => {
+    const before = propagationStats().baggageMembersDropped;
+    // Arrays nest in the fewest bytes: 9,000 levels fit the 64 KiB bound.
+    const deep = `{"a":${"[".repeat(9_000)}${"]".repeat(9_000)}}`;
+    const run = RunTree.fromHeaders({ "langsmith-trace": trace, baggage: `langsmith-tags=kept,${member(deep)}` });
+    expect(run?.metadata).toEqual({});
+    expect(run?.tags).toEqual(["kept"]);
+    const child = run?.createChild({ name: "child" });
+    expect(child?.toHeaders().baggage?.split(",")).toEqual(["langsmith-tags=kept", expect.stringMatching(/^langsmith-project=/)]);
+    // Nothing was left to drop on the way out: the member never got in.
+    expect(propagationStats().baggageMembersDropped).toBe(before);
+  });
+
+  it("[12.8] metadata as deep as 64 levels is kept, and goes out again", () => {
+    const run = RunTree.fromHeaders({ "langsmith-trace": trace, baggage: member(nested(64)) });
+    expect(JSON.stringify(run?.metadata)).toBe(nested(64));
+    expect(run?.createChild({ name: "child" }).toHeaders().baggage?.split(",")[0]).toBe(member(nested(64)));
   });
 });
 
