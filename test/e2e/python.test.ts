@@ -7,7 +7,7 @@
  * Every process is waited on by its own events (a printed port, its exit); a process's runs have
  * been acknowledged — so stored — by the collector before it exits, so each trace is read once.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,18 +15,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LiveChild as Child, exitOf, printed, startChild } from "../helpers/live-child.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PY_DIR = join(ROOT, "test/python");
 /** The guide's `/my-route`, served by every server here. */
 const ROUTE = "/my-route";
-
-interface Child {
-  process: ChildProcess;
-  name: string;
-  stdout: string;
-  stderr: string;
-}
 
 interface Run {
   id: string;
@@ -48,7 +42,7 @@ let dataDir = "";
 const children: Child[] = [];
 
 function start(name: string, command: string, args: string[], env: Record<string, string> = {}): Child {
-  const proc = spawn(command, args, {
+  const child = startChild(name, command, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -62,11 +56,7 @@ function start(name: string, command: string, args: string[], env: Record<string
       TSX_TSCONFIG_PATH: "examples/three-services/tsconfig.json",
       ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  const child: Child = { process: proc, name, stdout: "", stderr: "" };
-  proc.stdout?.setEncoding("utf8").on("data", (chunk: string) => (child.stdout += chunk));
-  proc.stderr?.setEncoding("utf8").on("data", (chunk: string) => (child.stderr += chunk));
   children.push(child);
   return child;
 }
@@ -76,47 +66,16 @@ const startPython = (name: string, file: string, args: string[], env?: Record<st
 const startNode = (name: string, file: string, args: string[], env?: Record<string, string>): Child =>
   start(name, process.execPath, ["--import", "tsx", join(PY_DIR, file), ...args], env);
 
-/** The first match of `pattern` in the child's stdout; rejects if the child exits first. */
-function output(child: Child, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      const match = pattern.exec(child.stdout);
-      if (match) done(undefined, match);
-    };
-    const exited = (): void => done(new Error(`${child.name} exited before printing ${pattern}:\n${child.stdout}${child.stderr}`));
-    const timer = setTimeout(() => done(new Error(`${child.name} printed no ${pattern} in ${timeoutMs} ms:\n${child.stdout}${child.stderr}`)), timeoutMs);
-    function done(error?: Error, match?: RegExpExecArray): void {
-      clearTimeout(timer);
-      child.process.stdout?.off("data", check);
-      child.process.off("exit", exited);
-      if (error) reject(error);
-      else resolve(match as RegExpExecArray);
-    }
-    child.process.stdout?.on("data", check);
-    child.process.once("exit", exited);
-    check();
-  });
-}
-
-/** Waits for the child to exit (its output drained); returns how it ended. */
-async function exited(child: Child): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.process.exitCode === null && child.process.signalCode === null) await once(child.process, "exit");
-  for (const stream of [child.process.stdout, child.process.stderr]) {
-    if (stream && !stream.readableEnded) await once(stream, "end");
-  }
-  return { code: child.process.exitCode, signal: child.process.signalCode };
-}
-
 /** The process ended by itself (exit 0), having logged nothing: no warning, no traceback. */
 async function endsCleanly(child: Child): Promise<void> {
-  const how = await exited(child);
+  const how = await exitOf(child);
   expect(how, `${child.name}:\n${child.stdout}${child.stderr}`).toEqual({ code: 0, signal: null });
   expect(child.stderr, `${child.name}'s log`).toBe("");
 }
 
 /** A server: started, its URL once it listens. */
 async function serving(child: Child): Promise<string> {
-  const [, url] = await output(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+  const [, url] = await printed(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
   return url as string;
 }
 
@@ -191,7 +150,7 @@ beforeAll(async () => {
   python = stdout.trim();
   dataDir = mkdtempSync(join(tmpdir(), "tracewire-python-e2e-"));
   const collector = start("tracewire dev", process.execPath, [join(ROOT, "dist/cli.js"), "dev", "--port", "0", "--data-dir", dataDir]);
-  const [, url] = await output(collector, /collector on (http:\/\/127\.0\.0\.1:\d+)/);
+  const [, url] = await printed(collector, /collector on (http:\/\/127\.0\.0\.1:\d+)/);
   collectorUrl = url as string;
 }, 300_000);
 

@@ -4,22 +4,15 @@
  * through the default client (`LANGSMITH_ENDPOINT`); the collector must end up with ONE trace whose
  * tree is client → A's request run → plan-trip → B's request run → forecast.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { type LiveChild as Child, exitOf, printed, startChild } from "../helpers/live-child.js";
 import { type CaptureServer, type CapturedRun, startCaptureServer } from "../helpers/capture-server.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EXAMPLE = "examples/three-services";
 const PROJECT = "three-services-e2e";
-
-interface Child {
-  process: ChildProcess;
-  name: string;
-  stdout: string;
-  stderr: string;
-}
 
 let collector: CaptureServer;
 const children: Child[] = [];
@@ -40,7 +33,7 @@ afterAll(async () => {
 
 /** Starts `node --import tsx <file>` with the example's tsconfig, so `tracewire` is the built package. */
 function start(file: string, env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", `${EXAMPLE}/${file}`], {
+  const child = startChild(file, process.execPath, ["--import", "tsx", `${EXAMPLE}/${file}`], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -53,53 +46,20 @@ function start(file: string, env: Record<string, string>): Child {
       PORT: "0",
       ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  const child: Child = { process: proc, name: file, stdout: "", stderr: "" };
-  proc.stdout?.setEncoding("utf8").on("data", (chunk: string) => (child.stdout += chunk));
-  proc.stderr?.setEncoding("utf8").on("data", (chunk: string) => (child.stderr += chunk));
   children.push(child);
   return child;
 }
 
-/** Resolves with the first match of `pattern` in the child's stdout; rejects if it exits first. */
-function output(child: Child, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      const match = pattern.exec(child.stdout);
-      if (match) done(undefined, match);
-    };
-    const exited = (): void => done(new Error(`${child.name} exited before printing ${pattern}:\n${child.stdout}${child.stderr}`));
-    const timer = setTimeout(() => done(new Error(`${child.name} printed no ${pattern} in ${timeoutMs} ms:\n${child.stdout}${child.stderr}`)), timeoutMs);
-    function done(error?: Error, match?: RegExpExecArray): void {
-      clearTimeout(timer);
-      child.process.stdout?.off("data", check);
-      child.process.off("exit", exited);
-      if (error) reject(error);
-      else resolve(match as RegExpExecArray);
-    }
-    child.process.stdout?.on("data", check);
-    child.process.once("exit", exited);
-    check();
-  });
-}
-
-/** Waits for the child to exit (stdout drained) and returns its exit code and signal. */
-async function exited(child: Child): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.process.exitCode === null && child.process.signalCode === null) await once(child.process, "exit");
-  if (child.process.stdout && !child.process.stdout.readableEnded) await once(child.process.stdout, "end");
-  return { code: child.process.exitCode, signal: child.process.signalCode };
-}
-
 it("client → A → B is one trace with the right tree, each process flushing its own runs", async () => {
   const serviceB = start("service-b.mts", {});
-  const [, urlB] = await output(serviceB, /service-b listening on (http:\/\/127\.0\.0\.1:\d+)/);
+  const [, urlB] = await printed(serviceB, /service-b listening on (http:\/\/127\.0\.0\.1:\d+)/);
   const serviceA = start("service-a.mts", { SERVICE_B_URL: urlB as string });
-  const [, urlA] = await output(serviceA, /service-a listening on (http:\/\/127\.0\.0\.1:\d+)/);
+  const [, urlA] = await printed(serviceA, /service-a listening on (http:\/\/127\.0\.0\.1:\d+)/);
 
   // Only the client names a project: it must reach A and B through baggage.
   const client = start("client.mts", { SERVICE_A_URL: urlA as string, LANGSMITH_PROJECT: PROJECT });
-  const clientExit = await exited(client);
+  const clientExit = await exitOf(client);
   expect(clientExit, `client output:\n${client.stdout}${client.stderr}`).toEqual({ code: 0, signal: null });
   const traceId = /^trace (\S+)$/m.exec(client.stdout)?.[1];
   expect(client.stdout).toMatch(/^answer \{"city":"Lisbon","sky":"sunny","pack":"sunglasses"\}$/m);
@@ -108,7 +68,7 @@ it("client → A → B is one trace with the right tree, each process flushing i
   serviceA.process.kill("SIGTERM");
   serviceB.process.kill("SIGTERM");
   for (const service of [serviceA, serviceB]) {
-    expect(await exited(service), `${service.name} output:\n${service.stdout}${service.stderr}`).toEqual({ code: 0, signal: null });
+    expect(await exitOf(service), `${service.name} output:\n${service.stdout}${service.stderr}`).toEqual({ code: 0, signal: null });
   }
   for (const child of [client, serviceA, serviceB]) expect(child.stderr, child.name).toBe("");
 

@@ -2,6 +2,8 @@
  * A process that is still working is never cut short by the exit flush, and every promise a user
  * awaits settles (issue 12). Real child processes import the built package (`npm run build`).
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { createServer } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -130,5 +132,29 @@ describe("every public promise settles", () => {
     } finally {
       await closeServer(silent);
     }
+  });
+});
+
+describe("stopping a server", () => {
+  it("SIGTERM handled with `await client.shutdown()` delivers every queued run, then the process exits 0", async () => {
+    const child = spawn(process.execPath, [LIFECYCLE, server.url, "sigterm", JSON.stringify({ flushDelayMs: 60_000 })], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.setEncoding("utf8");
+    const ready = new Promise<void>((resolve) =>
+      child.stdout.on("data", (chunk: string) => {
+        stdout += chunk;
+        if (stdout.includes("ready\n")) resolve();
+      }),
+    );
+    const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+    await ready;
+    // Queued, not sent: the flush delay is a minute away.
+    expect(server.runs.size).toBe(0);
+    child.kill("SIGTERM");
+    expect(await exited).toEqual([0, null]);
+    expect(stdout).toContain("shut-down");
+    expect(new Set([...server.runs.values()].map((r) => r.name))).toEqual(new Set([0, 1, 2, 3, 4].map((i) => `queued-${i}`)));
   });
 });
