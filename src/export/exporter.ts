@@ -39,6 +39,8 @@ async function gzip(data: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   return new Promise((resolve, reject) => zlib.gzip(data, (err, out) => (err ? reject(err) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength) as Uint8Array<ArrayBuffer>))));
 }
 
+const MAX_REMEMBERED_DROPS = 65_536;
+
 export class BatchExporter {
   readonly #options: ResolvedClientOptions;
   readonly #headers: Record<string, string>;
@@ -100,14 +102,36 @@ export class BatchExporter {
   }
 
   enqueue(record: RunRecord): void {
+    // The run was counted (and reported) when its create was dropped: its update goes with it.
+    if (record.op === "patch" && this.#droppedCreates.delete(record.id)) return;
     if (record.bytes > this.#options.maxBatchBytes) {
+      this.#rememberDroppedCreate(record);
       return this.#drop("too_large", [record], { detail: `${record.bytes} bytes, maxBatchBytes is ${this.#options.maxBatchBytes}` });
     }
     if (this.#queue.bytes + this.#inFlightBytes + record.bytes > this.#options.maxQueueBytes) {
+      this.#rememberDroppedCreate(record);
       return this.#drop("queue_full", [record]);
     }
     this.#queue.push(record);
     this.#schedule();
+  }
+
+  /**
+   * Creates refused at the door, by id, so that their updates are not counted as a second lost
+   * run (a dropped count is of runs). Bounded: past it the oldest are forgotten, and such an
+   * update is counted again rather than remembered forever.
+   */
+  readonly #droppedCreates = new Set<string>();
+
+  #rememberDroppedCreate(record: RunRecord): void {
+    if (record.op !== "post") return;
+    if (this.#droppedCreates.size >= MAX_REMEMBERED_DROPS) {
+      for (const oldest of this.#droppedCreates) {
+        this.#droppedCreates.delete(oldest);
+        break;
+      }
+    }
+    this.#droppedCreates.add(record.id);
   }
 
   #schedule(): void {

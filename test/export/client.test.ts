@@ -162,3 +162,22 @@ describe("Client → loopback ingest", () => {
     await client.shutdown();
   });
 });
+
+describe("drop accounting", () => {
+  it("a run refused at the door is counted once, not once for its create and again for its update", async () => {
+    const dropped: string[] = [];
+    // The flush delay never comes: everything waits in a queue with room for about one run.
+    const client = new Client({ apiUrl: server.url, maxQueueBytes: 4_000, flushDelayMs: 60_000, warnings: false, onDrop: (_reason, runs) => dropped.push(...runs.map((r) => r.id)) });
+    const runs = [0, 1, 2, 3].map((i) => new RunTree({ name: `run-${i}`, client, inputs: { text: "x".repeat(1_000) } }));
+    for (const run of runs) await run.postRun();
+    for (const run of runs) {
+      run.end({ ok: true });
+      await run.patchRun();
+    }
+    expect(new Set(dropped).size).toBe(dropped.length);
+    expect(client.stats().dropped.queue_full).toBe(dropped.length);
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(client.stats().queuedRuns + dropped.length).toBe(runs.length);
+    await client.shutdown();
+  });
+});
