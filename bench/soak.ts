@@ -13,9 +13,12 @@
  *   npm run soak                                      # the full soak (~12 min)
  *   npm run soak -- --minutes 1 --down 10 --flush-seconds 15   # a quick look
  *
- * Prints each phase's figures as a Markdown table and PASS/FAIL; exits 1 on any FAIL.
+ * Prints each phase's figures as a Markdown table and PASS/FAIL, and writes them to
+ * bench/SOAK.md; exits 1 on any FAIL.
  */
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -142,7 +145,14 @@ const collector = await startCollector();
 try {
   const lines = [...(await steadyPhase(collector)), "", ...(await flushLoopPhase(collector))];
   const passed = verdicts.every(Boolean);
-  process.stdout.write(`${lines.join("\n")}\n\n${passed ? "PASS" : "FAIL"}: npm run soak -- --minutes ${minutes} --down ${downSeconds} --flush-seconds ${flushSeconds}\n`);
+  const command = `npm run soak -- --minutes ${minutes} --down ${downSeconds} --rate ${rate} --payload ${payloadBytes} --flush-seconds ${flushSeconds}`;
+  const report = `${lines.join("\n")}\n\n${passed ? "PASS" : "FAIL"}: \`${command}\`\n`;
+  process.stdout.write(report);
+  const machine = `${os.cpus().length} cores, Node ${process.version}, ${os.platform()}-${os.arch()}`;
+  writeFileSync(
+    new URL("./SOAK.md", import.meta.url),
+    `# Exporter soak\n\nWritten by \`npm run soak\` (bench/soak.ts) on ${new Date().toISOString()} (${machine}).\n\n${report}`,
+  );
   process.exitCode = passed ? 0 : 1;
 } finally {
   await collector.close();
