@@ -50,7 +50,8 @@ if (mode === "steady") {
     }
     if (elapsed() >= nextProgress) {
       nextProgress++;
-      print({ type: "progress", t: elapsed(), rss: process.memoryUsage.rss(), created, stats: client.stats() });
+      const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+      print({ type: "progress", t: elapsed(), rss, heapUsed, heapTotal, external, arrayBuffers, created, stats: client.stats() });
     }
     await sleep(TICK_MS);
   }
