@@ -26,6 +26,9 @@ export interface RunCreate {
 /** A run's completion (LangSmith's RunUpdate). */
 export interface RunUpdate {
   id: string;
+  name?: string;
+  run_type?: string;
+  start_time?: string;
   trace_id: string;
   dotted_order: string;
   parent_run_id?: string;

@@ -45,6 +45,8 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
         if (value instanceof Map) return Object.fromEntries(value);
         if (value instanceof Set) return [...value];
         if (value instanceof Error) return errorJson(value);
+        // Its source text, as LangSmith records it (JSON would make it `{}`).
+        if (value instanceof RegExp) return String(value);
         return value;
       default:
         return value;

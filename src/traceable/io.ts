@@ -12,12 +12,16 @@ export function isKVMap(value: unknown): value is KVMap {
   );
 }
 
-/** `{}` for no arguments, one plain object as is, `{ input }` for one value, else `{ args }`. */
+/**
+ * `{}` for no arguments, one plain object as is, `{ input }` for one value (`{ inputs: null }`
+ * for a lone `null`, LangSmith's spelling), else `{ args }`.
+ */
 export function inputsOf(args: readonly unknown[]): KVMap {
   if (args.length === 0) return {};
   if (args.length > 1) return { args: [...args] };
   const [only] = args;
   if (only === undefined) return {};
+  if (only === null) return { inputs: null };
   return isKVMap(only) ? only : { input: only };
 }
 
