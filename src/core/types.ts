@@ -80,3 +80,6 @@ export interface RemoteParentView {
   readonly projectName: string | undefined;
   readonly foreignBaggage: readonly string[];
 }
+
+/** The metadata key LangSmith's UI reads to leave a run out of its message view (as `langsmith` exports it). */
+export const LS_MESSAGE_VIEW_EXCLUDE = "ls_message_view_exclude";
