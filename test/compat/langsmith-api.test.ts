@@ -124,8 +124,10 @@ describe("traceable", () => {
       );
       await impl.traceable((_r: RegExp) => 1, on(impl, { name: "regexp" }))(/ab+c/gi);
       await impl.traceable((_n: null) => 1, on(impl, { name: "null" }))(null);
+      await impl.traceable((_n: null, _x: number) => 1, on(impl, { name: "nullFirst" }))(null, 2);
+      await impl.traceable((_n: undefined, _x: number) => 1, on(impl, { name: "undefinedFirst" }))(undefined, 2);
     });
-    for (const name of ["promise", "asyncGen", "syncGen", "stream", "regexp", "null"]) {
+    for (const name of ["promise", "asyncGen", "syncGen", "stream", "regexp", "null", "nullFirst", "undefinedFirst"]) {
       expect(byName(ours.runs, name).inputs, name).toEqual(byName(theirs.runs, name).inputs);
     }
     expect(byName(ours.runs, "stream").inputs).toEqual({ input: [5, 6] });
