@@ -5,14 +5,18 @@
  * handed to the function wrapped so that it records as it is consumed, and otherwise behaves
  * as the original.
  */
-import { isPromiseLike } from "./io.js";
+import type { KVMap } from "../core/types.js";
+import { inputsOf, isPromiseLike } from "./io.js";
 import { isAsyncIterable, isReadableStream } from "./settle.js";
 
 /** Arguments as the traced function gets them, and what they held by the run's end. */
 export interface DeferredArgs {
   args: unknown[];
-  /** The arguments as recorded: each late value replaced by what was taken from it so far. */
-  recorded(): unknown[];
+  /**
+   * The inputs as recorded: shaped by the arguments as given (a late value is one `input`, never
+   * a plain object), each late value replaced by what was taken from it so far.
+   */
+  recordedInputs(): KVMap;
 }
 
 type Snapshot = () => unknown;
@@ -150,6 +154,12 @@ export function deferArgs(args: unknown[]): DeferredArgs | undefined {
   const taken = snapshots;
   return {
     args: wrapped,
-    recorded: () => args.map((arg, i) => (taken[i] ? (taken[i] as Snapshot)() : arg)),
+    recordedInputs: () => {
+      const shape = inputsOf(args);
+      const values = args.map((arg, i) => (taken[i] ? (taken[i] as Snapshot)() : arg));
+      if ("args" in shape && args.length > 1) return { args: values };
+      if ("input" in shape && args.length === 1) return { input: values[0] };
+      return shape;
+    },
   };
 }

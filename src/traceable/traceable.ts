@@ -318,7 +318,7 @@ export function traceable<Func extends AnyFunction>(
     const deferred = deferArgs(args);
     if (deferred) {
       args = deferred.args;
-      callHooks = { ...hooks, deferredInputs: () => applyHook(processInputs, inputsOf(deferred.recorded()), "inputs") };
+      callHooks = { ...hooks, deferredInputs: () => applyHook(processInputs, deferred.recordedInputs(), "inputs") };
     }
     const inputs = deferred ? undefined : applyHook(processInputs, inputsOf(args), "inputs");
     if (inputs === undefined) {

@@ -105,6 +105,7 @@ describe("traceable", () => {
         return total;
       };
       await impl.traceable(async (p: Promise<number>) => (await p) + 1, on(impl, { name: "promise" }))(Promise.resolve(41));
+      await impl.traceable(async (p: Promise<{ a: number }>) => (await p).a, on(impl, { name: "objectPromise" }))(Promise.resolve({ a: 1 }));
       await impl.traceable(sum, on(impl, { name: "asyncGen" }))((async function* () {
         yield 1;
         yield 2;
@@ -127,7 +128,7 @@ describe("traceable", () => {
       await impl.traceable((_n: null, _x: number) => 1, on(impl, { name: "nullFirst" }))(null, 2);
       await impl.traceable((_n: undefined, _x: number) => 1, on(impl, { name: "undefinedFirst" }))(undefined, 2);
     });
-    for (const name of ["promise", "asyncGen", "syncGen", "stream", "regexp", "null", "nullFirst", "undefinedFirst"]) {
+    for (const name of ["promise", "objectPromise", "asyncGen", "syncGen", "stream", "regexp", "null", "nullFirst", "undefinedFirst"]) {
       expect(byName(ours.runs, name).inputs, name).toEqual(byName(theirs.runs, name).inputs);
     }
     expect(byName(ours.runs, "stream").inputs).toEqual({ input: [5, 6] });
