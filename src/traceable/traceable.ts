@@ -317,20 +317,11 @@ export function traceable<Func extends AnyFunction>(
     let callHooks = hooks;
     const deferred = deferArgs(args);
     if (deferred) {
+      // Created at its end, with what the late arguments held by then.
       args = deferred.args;
       callHooks = { ...hooks, deferredInputs: () => applyHook(processInputs, deferred.recordedInputs(), "inputs") };
-    }
-    const inputs = deferred ? undefined : applyHook(processInputs, inputsOf(args), "inputs");
-    if (inputs === undefined) {
-      // Created at its end, with what the late arguments held by then.
-    } else if (isPromiseLike(inputs)) {
-      void inputs.then((resolved) => {
-        run.inputs = resolved as KVMap;
-        handOver(run.postRun());
-      });
     } else {
-      run.inputs = inputs;
-      handOver(run.postRun());
+      postWithInputs(run, applyHook(processInputs, inputsOf(args), "inputs"));
     }
     on_start?.(run);
 
