@@ -6,5 +6,5 @@ export { getDefaultProjectName, isTracingEnabled } from "./config/env.js";
 export type { ClientOptions, DropReason, DroppedRun, DropWarning } from "./config/options.js";
 export { TracewireError, ConfigError, RunTreeMissingError } from "./core/errors.js";
 export { propagationStats } from "./propagation/langsmith-trace.js";
-export type { KVMap, RunCreate, RunUpdate, RunSink } from "./core/types.js";
+export { LS_MESSAGE_VIEW_EXCLUDE, type KVMap, type RunCreate, type RunUpdate, type RunSink } from "./core/types.js";
 export type { HeadersInput, HeaderSetter, HeadersLike } from "./propagation/carrier.js";

@@ -62,3 +62,13 @@ export function isTracingEnabledByEnv(): boolean {
   tracingByEnv ??= isTracingEnabled();
   return tracingByEnv;
 }
+
+/**
+ * Whether `patchRun()` leaves the inputs out: `LANGSMITH_EXCLUDE_INPUTS_ON_PATCH`, true unless it
+ * is set to something other than `true`/`1` (as LangSmith reads it). Read at each call, as LangSmith
+ * does: traceable's own patches pass `excludeInputs` and never read it.
+ */
+export function excludeInputsOnPatchByEnv(): boolean {
+  const value = langsmithEnv("EXCLUDE_INPUTS_ON_PATCH");
+  return value === undefined || value.toLowerCase() === "true" || value === "1";
+}

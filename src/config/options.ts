@@ -51,7 +51,8 @@ export interface DroppedRun {
   traceId: string;
 }
 
-export type HidePolicy = boolean | ((payload: KVMap) => KVMap);
+/** `true` records `{}`; a function redacts (it may be async, as in LangSmith). */
+export type HidePolicy = boolean | ((payload: KVMap) => KVMap | Promise<KVMap>);
 
 export interface ClientOptions {
   /** Backend base URL; env `LANGSMITH_ENDPOINT`. */
@@ -63,6 +64,8 @@ export interface ClientOptions {
   /** `true` records `{}`; a function redacts. Env `LANGSMITH_HIDE_INPUTS`. */
   hideInputs?: HidePolicy;
   hideOutputs?: HidePolicy;
+  /** The same for `extra.metadata`; env `LANGSMITH_HIDE_METADATA`. */
+  hideMetadata?: HidePolicy;
   /** Share of traces kept, decided at the root; env `LANGSMITH_TRACING_SAMPLING_RATE`. */
   tracingSamplingRate?: number;
   maxQueueBytes?: number;
@@ -100,7 +103,7 @@ const nonNegativeInt = z.number().int().nonnegative();
 const url = z
   .string()
   .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), "an http(s) URL");
-const hide = z.union([z.boolean(), z.custom<(p: KVMap) => KVMap>((v) => typeof v === "function", "a function")]);
+const hide = z.union([z.boolean(), z.custom<(p: KVMap) => KVMap | Promise<KVMap>>((v) => typeof v === "function", "a function")]);
 
 const schema = z.object({
   apiUrl: url,
@@ -108,6 +111,7 @@ const schema = z.object({
   workspaceId: z.string().min(1).optional(),
   hideInputs: hide,
   hideOutputs: hide,
+  hideMetadata: hide,
   tracingSamplingRate: z.number().min(0).max(1),
   maxQueueBytes: positiveInt,
   maxBatchRuns: positiveInt,
@@ -138,6 +142,7 @@ const EXPECTED: Record<keyof ClientOptions, string> = {
   workspaceId: "a non-empty string",
   hideInputs: "true, false or a function",
   hideOutputs: "true, false or a function",
+  hideMetadata: "true, false or a function",
   tracingSamplingRate: "a number from 0 to 1",
   maxQueueBytes: "a positive integer",
   maxBatchRuns: "a positive integer",
@@ -166,6 +171,7 @@ const ENV_NAMES: Partial<Record<keyof ClientOptions, string>> = {
   workspaceId: "LANGSMITH_WORKSPACE_ID",
   hideInputs: "LANGSMITH_HIDE_INPUTS",
   hideOutputs: "LANGSMITH_HIDE_OUTPUTS",
+  hideMetadata: "LANGSMITH_HIDE_METADATA",
   tracingSamplingRate: "LANGSMITH_TRACING_SAMPLING_RATE",
   warnings: "TRACEWIRE_WARNINGS",
 };
@@ -201,6 +207,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     workspaceId: langsmithEnv("WORKSPACE_ID"),
     hideInputs: langsmithEnv("HIDE_INPUTS"),
     hideOutputs: langsmithEnv("HIDE_OUTPUTS"),
+    hideMetadata: langsmithEnv("HIDE_METADATA"),
     tracingSamplingRate: langsmithEnv("TRACING_SAMPLING_RATE"),
     warnings: tracewireEnv("WARNINGS"),
   };
@@ -208,10 +215,11 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     ...envText,
     hideInputs: envBoolean(envText.hideInputs),
     hideOutputs: envBoolean(envText.hideOutputs),
+    hideMetadata: envBoolean(envText.hideMetadata),
     tracingSamplingRate: envNumber(envText.tracingSamplingRate),
     warnings: envBoolean(envText.warnings),
   };
-  const merged: Record<string, unknown> = { ...DEFAULTS, hideInputs: false, hideOutputs: false };
+  const merged: Record<string, unknown> = { ...DEFAULTS, hideInputs: false, hideOutputs: false, hideMetadata: false };
   for (const [key, value] of Object.entries(fromEnv)) if (value !== undefined) merged[key] = value;
   for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value;
   const result = schema.safeParse(merged);
@@ -227,7 +235,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     if (key === "apiKey") given = "[redacted]";
     else if (key === "apiUrl") given = redactUrl(given);
     // A variable cannot hold a function.
-    const expected = !fromUser && (key === "hideInputs" || key === "hideOutputs") ? "true or false" : EXPECTED[key];
+    const expected = !fromUser && (key === "hideInputs" || key === "hideOutputs" || key === "hideMetadata") ? "true or false" : EXPECTED[key];
     throw new ConfigError(name, expected ?? issue?.message ?? "a valid value", given);
   }
   let apiUrl = result.data.apiUrl;

@@ -26,6 +26,9 @@ export interface RunCreate {
 /** A run's completion (LangSmith's RunUpdate). */
 export interface RunUpdate {
   id: string;
+  name?: string;
+  run_type?: string;
+  start_time?: string;
   trace_id: string;
   dotted_order: string;
   parent_run_id?: string;
@@ -77,3 +80,6 @@ export interface RemoteParentView {
   readonly projectName: string | undefined;
   readonly foreignBaggage: readonly string[];
 }
+
+/** The metadata key LangSmith's UI reads to leave a run out of its message view (as `langsmith` exports it). */
+export const LS_MESSAGE_VIEW_EXCLUDE = "ls_message_view_exclude";

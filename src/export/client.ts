@@ -8,6 +8,7 @@ import { SETTLED } from "../core/settled.js";
 import { SDK_NAME, SDK_VERSION } from "../core/version.js";
 import type { KVMap, RunCreate, RunSink, RunUpdate } from "../core/types.js";
 import { BatchingClient } from "./batching-client.js";
+import { holdingProcess } from "./exit-flush.js";
 import { BatchExporter, type ExporterStats } from "./exporter.js";
 import { type Payloads, type RunRecord, estimateBytes } from "./records.js";
 import { lazyTransport } from "./transport-factory.js";
@@ -22,15 +23,40 @@ export interface ClientStats extends ExporterStats {
 // Runs are queued synchronously and never reject: the shared settled promise says so.
 const DONE: Promise<void> = SETTLED;
 
-/** A payload as the hide policy lets it out: as is, `{}`, or redacted (a failing redactor hides it all). */
-export function hide(policy: HidePolicy, payload: KVMap | undefined): KVMap | undefined {
+type Later<T> = T | Promise<T>;
+
+function isPromise<T>(value: Later<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | undefined)?.then === "function";
+}
+
+/**
+ * A payload as the hide policy lets it out: as is, `{}`, or redacted — by an async redactor too,
+ * as in LangSmith. A redactor that fails (throws, rejects) hides it all.
+ */
+export function hideLater(policy: HidePolicy, payload: KVMap | undefined): Later<KVMap | undefined> {
   if (payload === undefined || policy === false) return payload;
   if (policy === true) return {};
   try {
-    return policy(payload);
+    const hidden = policy(payload);
+    return isPromise(hidden) ? Promise.resolve(hidden).catch((): KVMap => ({})) : hidden;
   } catch {
     return {};
   }
+}
+
+/** `hideLater` where the payload is needed now (the OTLP exporter): an async redactor's hides it all. */
+export function hide(policy: HidePolicy, payload: KVMap | undefined): KVMap | undefined {
+  const hidden = hideLater(policy, payload);
+  return isPromise(hidden) ? {} : hidden;
+}
+
+/** `extra` with its `metadata` as `hideMetadata` lets it out. */
+function hideMetadataOf(policy: HidePolicy, extra: unknown): Later<unknown> {
+  if (policy === false || typeof extra !== "object" || extra === null) return extra;
+  const metadata = (extra as KVMap).metadata;
+  if (typeof metadata !== "object" || metadata === null) return extra;
+  const hidden = hideLater(policy, metadata as KVMap);
+  return isPromise(hidden) ? hidden.then((m) => ({ ...extra, metadata: m })) : { ...extra, metadata: hidden };
 }
 
 /** Empty events say nothing: no part for them. */
@@ -63,6 +89,11 @@ export class Client extends BatchingClient implements RunSink {
   readonly #options: ResolvedClientOptions;
   readonly #sampledOutTraces = new Set<string>();
   #sampledOutRuns = 0;
+  /**
+   * The last record still waiting for an async redactor; later records queue behind it, so a
+   * run's patch never overtakes its post, and `flush()` waits for it.
+   */
+  #pending: Promise<void> | undefined;
 
   constructor(options: ClientOptions = {}) {
     const o = resolveClientOptions(options);
@@ -101,12 +132,44 @@ export class Client extends BatchingClient implements RunSink {
     return value === undefined ? undefined : this.serialize(value);
   }
 
-  /** A queued record: payloads hidden as configured, then serialized; one object shape for every run. */
-  #record(op: RunRecord["op"], main: KVMap, run: RawPayloads, serialized?: unknown): RunRecord {
+  /** Queues a record once its payloads are hidden as configured (at once, unless a redactor is async). */
+  #enqueue(op: RunRecord["op"], main: KVMap, run: RawPayloads, serialized?: unknown): Promise<void> {
     const o = this.#options;
+    const inputs = hideLater(o.hideInputs, run.inputs);
+    const outputs = hideLater(o.hideOutputs, run.outputs);
+    const extra = hideMetadataOf(o.hideMetadata, run.extra);
+    if (this.#pending === undefined && !isPromise(inputs) && !isPromise(outputs) && !isPromise(extra)) {
+      this.exporter.enqueue(this.#record(op, main, { ...run, inputs, outputs, extra }, serialized));
+      return DONE;
+    }
+    const hidden = Promise.all([inputs, outputs, extra]);
+    const queued = (this.#pending ?? DONE).then(async () => {
+      const [i, out, e] = await hidden;
+      this.exporter.enqueue(this.#record(op, main, { ...run, inputs: i, outputs: out, extra: e }, serialized));
+    });
+    this.#pending = queued;
+    void queued.then(() => {
+      if (this.#pending === queued) this.#pending = undefined;
+    });
+    return queued;
+  }
+
+  /** Sends everything queued, including records still waiting for an async redactor. */
+  override flush(): Promise<void> {
+    const pending = this.#pending;
+    return pending === undefined ? super.flush() : holdingProcess(pending.then(() => super.flush()));
+  }
+
+  override shutdown(): Promise<void> {
+    const pending = this.#pending;
+    return pending === undefined ? super.shutdown() : holdingProcess(pending.then(() => super.shutdown()));
+  }
+
+  /** A queued record: payloads (already hidden) serialized; one object shape for every run. */
+  #record(op: RunRecord["op"], main: KVMap, run: RawPayloads, serialized?: unknown): RunRecord {
     const parts: Payloads = {
-      inputs: this.#json(hide(o.hideInputs, run.inputs)),
-      outputs: this.#json(hide(o.hideOutputs, run.outputs)),
+      inputs: this.#json(run.inputs),
+      outputs: this.#json(run.outputs),
       events: isEmptyEvents(run.events) ? undefined : this.#json(run.events),
       extra: isEmptyExtra(run.extra) ? undefined : this.#json(run.extra),
       error: this.#json(run.error),
@@ -115,8 +178,11 @@ export class Client extends BatchingClient implements RunSink {
     return { op, id: main.id as string, traceId: main.trace_id as string, main, parts, bytes: estimateBytes(main, parts) };
   }
 
-  /** Queues a run's creation. Never throws for a run's content; resolves at once. */
-  createRun(run: RunCreate): Promise<void> {
+  /**
+   * Queues a run's creation. Never throws for a run's content; resolves at once (once queued,
+   * with an async redactor). `project_name` is LangSmith's spelling of `session_name` here.
+   */
+  createRun(run: RunCreate & { project_name?: string }): Promise<void> {
     if (this.#sampledOutOnCreate(run)) return DONE;
     const main: KVMap = {
       id: run.id,
@@ -127,12 +193,11 @@ export class Client extends BatchingClient implements RunSink {
       trace_id: run.trace_id,
       dotted_order: run.dotted_order,
       parent_run_id: run.parent_run_id,
-      session_name: run.session_name,
+      session_name: run.session_name ?? run.project_name,
       tags: run.tags,
       reference_example_id: run.reference_example_id,
     };
-    this.exporter.enqueue(this.#record("post", main, run, run.serialized));
-    return DONE;
+    return this.#enqueue("post", main, run, run.serialized);
   }
 
   /** Queues a run's completion; merged into its creation when that is still queued. */
@@ -140,6 +205,9 @@ export class Client extends BatchingClient implements RunSink {
     if (this.#sampledOutOnUpdate(runId, run.trace_id)) return DONE;
     const main: KVMap = {
       id: runId,
+      name: run.name,
+      run_type: run.run_type,
+      start_time: run.start_time,
       trace_id: run.trace_id,
       dotted_order: run.dotted_order,
       parent_run_id: run.parent_run_id,
@@ -147,8 +215,7 @@ export class Client extends BatchingClient implements RunSink {
       session_name: run.session_name,
       tags: run.tags,
     };
-    this.exporter.enqueue(this.#record("patch", main, run));
-    return DONE;
+    return this.#enqueue("patch", main, run);
   }
 
   stats(): ClientStats {

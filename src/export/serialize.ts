@@ -45,6 +45,8 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
         if (value instanceof Map) return Object.fromEntries(value);
         if (value instanceof Set) return [...value];
         if (value instanceof Error) return errorJson(value);
+        // Its source text, as LangSmith records it (JSON would make it `{}`).
+        if (value instanceof RegExp) return String(value);
         return value;
       default:
         return value;
@@ -105,7 +107,7 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
 
   /**
    * True when plain `JSON.stringify` gives the same text as the safe path: no BigInt, Map, Set,
-   * Error, over-long string, cycle or deep nesting. Checking first and then stringifying without
+   * Error, RegExp, over-long string, cycle or deep nesting. Checking first and then stringifying without
    * a replacer is ~3x faster than a replacer for the small payloads most runs carry.
    */
   function isPlain(value: unknown, depth: number, ancestors: object[]): boolean {
@@ -117,7 +119,7 @@ export function createSerializer(maxStringLength: number, stats: SerializeStats)
       case "object": {
         if (value === null) return true;
         if (++containers > MAX_CONTAINERS) return false;
-        if (depth >= MAX_DEPTH || value instanceof Map || value instanceof Set || value instanceof Error) return false;
+        if (depth >= MAX_DEPTH || value instanceof Map || value instanceof Set || value instanceof Error || value instanceof RegExp) return false;
         if (ancestors.includes(value)) return false;
         if (typeof (value as { toJSON?: unknown }).toJSON === "function") return !(value instanceof Object) || value instanceof Date;
         ancestors.push(value);

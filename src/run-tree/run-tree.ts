@@ -2,7 +2,7 @@
  * RunTree: one run of a trace, with LangSmith's fields and methods (SPEC §2, §3). It stands
  * above the header codec and the exporter, so `toHeaders`/`fromHeaders` and `postRun` call down.
  */
-import { defaultProjectNameByEnv } from "../config/env.js";
+import { defaultProjectNameByEnv, excludeInputsOnPatchByEnv } from "../config/env.js";
 import {
   type SubtreeClock,
   createSubtreeClock,
@@ -160,7 +160,6 @@ export class RunTree {
   serialized?: object;
   reference_example_id?: string;
   child_runs: RunTree[] = [];
-  client?: RunSink;
   tracingEnabled?: boolean;
   on_end?: (runTree: RunTree) => void;
 
@@ -179,6 +178,8 @@ export class RunTree {
   /** The last baggage `toHeaders` made, reused while its content is unchanged (checked each call). */
   #baggageMemo: BaggageMemo | undefined = undefined;
   #posted = false;
+  /** The client given (or inherited); `client` falls back to the shared one only when read. */
+  #client: RunSink | undefined;
 
   constructor(config: RunTreeConfig) {
     const handedParent = handoff.parent;
@@ -222,7 +223,7 @@ export class RunTree {
     this.parent_run_id = config.parent_run_id ?? parent?.id;
     this.trace_id = config.trace_id ?? parent?.trace_id ?? this.id;
     this.project_name = config.project_name ?? parent?.project_name ?? defaultProjectNameByEnv();
-    this.client = config.client ?? parent?.client;
+    this.#client = config.client ?? (ours ? parent.#client : (parent as RunTree | undefined)?.client);
     this.tracingEnabled = config.tracingEnabled ?? parent?.tracingEnabled;
     this.inputs = config.inputs ?? {};
     this.outputs = config.outputs;
@@ -260,6 +261,18 @@ export class RunTree {
     }
     this.start_time = formatIsoUs(startUs);
     if (config.end_time !== undefined) this.end_time = formatIsoUs(toUs(config.end_time));
+  }
+
+  /**
+   * Where this run goes: the client given or inherited, else the shared client (as LangSmith).
+   * Resolved when read, so a run that never exports never makes (or connects) the shared client.
+   */
+  get client(): RunSink {
+    return this.#client ?? getDefaultClient();
+  }
+
+  set client(client: RunSink | undefined) {
+    this.#client = client;
   }
 
   /** Extra metadata (`extra.metadata`); assigning merges, as in LangSmith. */
@@ -308,7 +321,7 @@ export class RunTree {
   /** Where this run goes: its client, else the process's default client (configured from env). */
   #sink(): RunSink | undefined {
     if (this.#isPlaceholder || this.tracingEnabled === false) return undefined;
-    return this.client ?? getDefaultClient();
+    return this.#client ?? getDefaultClient();
   }
 
   /** The client runs without one go to (LangSmith's `RunTree.getSharedClient()`). */
@@ -323,7 +336,7 @@ export class RunTree {
   postRun(excludeChildRuns = true): Promise<void> {
     try {
       const sink = this.#sink();
-      const sent = sink?.createRun(this.toJSON()) ?? SETTLED;
+      const sent = sink?.createRun(this.#toCreate()) ?? SETTLED;
       const children = this.child_runs;
       this.#posted = true;
       if (children.length === 0) return sent;
@@ -338,13 +351,19 @@ export class RunTree {
     }
   }
 
-  /** Sends the run's completion. */
-  patchRun(): Promise<void> {
+  /**
+   * Sends the run's completion. `excludeInputs: false` sends the inputs again (they may have
+   * changed since the run was posted); the default is `LANGSMITH_EXCLUDE_INPUTS_ON_PATCH`, else true.
+   */
+  patchRun(options?: { excludeInputs?: boolean }): Promise<void> {
     try {
       const sink = this.#sink();
       if (!sink) return SETTLED;
       const update: RunUpdate = {
         id: this.id,
+        name: this.name,
+        run_type: this.run_type,
+        start_time: this.start_time,
         trace_id: this.trace_id,
         dotted_order: this.dotted_order,
         parent_run_id: this.parent_run_id,
@@ -357,6 +376,8 @@ export class RunTree {
         events: this.events,
         reference_example_id: this.reference_example_id,
       };
+      // No `inputs` key at all when excluded: a patch merged into its queued post must not clear them.
+      if (!(options?.excludeInputs ?? excludeInputsOnPatchByEnv())) update.inputs = this.inputs;
       const sent = sink.updateRun(this.id, update) ?? SETTLED;
       if (this.child_runs.length > 0) this.child_runs = [];
       return sent;
@@ -365,8 +386,13 @@ export class RunTree {
     }
   }
 
-  /** The run as LangSmith's `RunCreate` (no parent or child references). */
-  toJSON(): RunCreate & { end_time?: string } {
+  /** The run and, recursively, its children not yet posted, as LangSmith's `toJSON` gives them. */
+  toJSON(): RunCreate & { end_time?: string; child_runs: KVMap[] } {
+    return Object.assign(this.#toCreate(), { child_runs: this.child_runs.map((child): KVMap => ({ ...child.toJSON() })) });
+  }
+
+  /** The run as LangSmith's `RunCreate` (no parent or child references): what `postRun` sends. */
+  #toCreate(): RunCreate & { end_time?: string } {
     return {
       id: this.id,
       name: this.name,

@@ -12,13 +12,18 @@ export function isKVMap(value: unknown): value is KVMap {
   );
 }
 
-/** `{}` for no arguments, one plain object as is, `{ input }` for one value, else `{ args }`. */
+/**
+ * LangSmith's rules, in its order: a first argument `null` is `{ inputs: null }` and `undefined`
+ * is `{}` (whatever follows them), several arguments `{ args }`, one plain object as is, one
+ * other value `{ input }`.
+ */
 export function inputsOf(args: readonly unknown[]): KVMap {
   if (args.length === 0) return {};
+  const first = args[0];
+  if (first === null) return { inputs: null };
+  if (first === undefined) return {};
   if (args.length > 1) return { args: [...args] };
-  const [only] = args;
-  if (only === undefined) return {};
-  return isKVMap(only) ? only : { input: only };
+  return isKVMap(first) ? first : { input: first };
 }
 
 /** A plain object as a copy, anything else as `{ outputs }`. */

@@ -32,19 +32,22 @@ export function isGenerator(value: unknown): value is Generator<unknown> {
   return Object.prototype.toString.call(value) === "[object Generator]";
 }
 
-async function* traceAsyncIterator<T>(iterator: AsyncIterator<T>, trace: StreamTrace): AsyncGenerator<T> {
+/** The traced generator returns what the source returned (LangSmith hands it on too). */
+async function* traceAsyncIterator<T>(iterator: AsyncIterator<T>, trace: StreamTrace): AsyncGenerator<T, unknown> {
   const chunks: unknown[] = [];
   let settled = false;
   let error: string | undefined;
   try {
     while (true) {
       const step = await trace.within(() => iterator.next());
-      if (step.done) break;
+      if (step.done) {
+        settled = true;
+        return step.value;
+      }
       chunks.push(step.value);
       trace.onChunk(step.value);
       yield step.value;
     }
-    settled = true;
   } catch (e) {
     settled = true;
     error = errorText(e);
@@ -72,19 +75,26 @@ export function traceAsyncIterable<T>(iterable: AsyncIterable<T>, trace: StreamT
   return iterable;
 }
 
-export function* traceGenerator<T>(generator: Generator<T>, trace: StreamTrace): Generator<T> {
+/**
+ * The traced generator returns what the source returned; a returned value other than `undefined`
+ * is also recorded as the last chunk, as LangSmith records a sync generator.
+ */
+export function* traceGenerator<T>(generator: Generator<T>, trace: StreamTrace): Generator<T, unknown> {
   const chunks: unknown[] = [];
   let settled = false;
   let error: string | undefined;
   try {
     while (true) {
       const step = trace.within(() => generator.next());
-      if (step.done) break;
+      if (step.done) {
+        settled = true;
+        if (step.value !== undefined) chunks.push(step.value);
+        return step.value;
+      }
       chunks.push(step.value);
       trace.onChunk(step.value);
       yield step.value;
     }
-    settled = true;
   } catch (e) {
     settled = true;
     error = errorText(e);

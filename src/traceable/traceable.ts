@@ -10,6 +10,7 @@ import { type ParentInput, resolveParent } from "../context/tracing-context.js";
 import { type ContextFrame, TracingScope, contextStorage, isTracingScope } from "../context/store.js";
 import { SETTLED } from "../core/settled.js";
 import { RunTree, type RunTreeConfig, SUBTREE_TAGS, isRunTree } from "../run-tree/run-tree.js";
+import { deferArgs } from "./deferred-args.js";
 import { applyHook, errorText, inputsOf, isPromiseLike, outputsOf } from "./io.js";
 import {
   type StreamTrace,
@@ -85,7 +86,15 @@ interface EndHooks {
   aggregator: ((chunks: unknown[]) => unknown) | undefined;
   processOutputs: ((outputs: Readonly<KVMap>) => KVMap | Promise<KVMap>) | undefined;
   on_end: ((run: RunTree) => void) | undefined;
+  /**
+   * Set (on a per-call copy) when an argument is a late value: the run is created at its end,
+   * with the inputs taken from those arguments by then, as LangSmith does.
+   */
+  deferredInputs?: () => KVMap | Promise<KVMap>;
 }
+
+/** Traceable's patches never repeat the inputs (LangSmith's traceable passes the same). */
+const EXCLUDE_INPUTS = Object.freeze({ excludeInputs: true });
 
 function handOver(sent: Promise<void>): void {
   // The shared settled promise means "queued, cannot fail": no handler to allocate.
@@ -100,15 +109,50 @@ function safeAggregate(aggregator: (chunks: unknown[]) => unknown, chunks: unkno
   }
 }
 
+/**
+ * `usage_metadata` from the outputs (else the run's metadata) goes to both, as LangSmith copies
+ * it: the backend's token and cost columns read `extra.metadata.usage_metadata`.
+ */
+function copyUsageMetadata(run: RunTree, outputs: KVMap): void {
+  const usage = outputs.usage_metadata ?? run.metadata.usage_metadata;
+  if (usage === undefined) return;
+  run.metadata = { usage_metadata: usage };
+  outputs.usage_metadata = usage;
+}
+
+function postWithInputs(run: RunTree, inputs: KVMap | Promise<KVMap>): void {
+  if (isPromiseLike(inputs)) {
+    void inputs.then((resolved) => postWithInputs(run, resolved));
+    return;
+  }
+  run.inputs = inputs;
+  handOver(run.postRun());
+}
+
 function closeRun(run: RunTree, hooks: EndHooks, outputs: KVMap | undefined, error: string | undefined): void {
+  if (outputs !== undefined) copyUsageMetadata(run, outputs);
   run.end(outputs, error);
   hooks.on_end?.(run);
-  handOver(run.patchRun());
+  if (hooks.deferredInputs) postWithInputs(run, hooks.deferredInputs());
+  else handOver(run.patchRun(EXCLUDE_INPUTS));
 }
 
 /** Ends `run` with a result (or an error); streams pass their chunks. */
 function endRun(run: RunTree, hooks: EndHooks, value: unknown, error: string | undefined, isStream: boolean): void {
-  const recorded = isStream && hooks.aggregator && error === undefined ? safeAggregate(hooks.aggregator, value) : value;
+  // Streams are aggregated however they end (an error, an early stop), as in LangSmith.
+  if (isStream && hooks.aggregator) {
+    const aggregated = safeAggregate(hooks.aggregator, value);
+    if (isPromiseLike(aggregated)) {
+      // An async aggregator; one that rejects leaves the chunks, as a throwing one does.
+      void Promise.resolve(aggregated).then(
+        (out) => recordEnd(run, hooks, out, error, true),
+        () => recordEnd(run, hooks, value, error, true),
+      );
+    } else recordEnd(run, hooks, aggregated, error, true);
+  } else recordEnd(run, hooks, value, error, isStream);
+}
+
+function recordEnd(run: RunTree, hooks: EndHooks, recorded: unknown, error: string | undefined, isStream: boolean): void {
   if (error !== undefined) return closeRun(run, hooks, isStream ? outputsOf(recorded) : undefined, error);
   const processed = applyHook(hooks.processOutputs, outputsOf(recorded), "outputs");
   if (isPromiseLike(processed)) void processed.then((out) => closeRun(run, hooks, out as KVMap, undefined));
@@ -231,11 +275,17 @@ export function traceable<Func extends AnyFunction>(
     const enabled = tracingEnabled ?? scope?.enabled ?? parent?.tracingEnabled ?? isTracingEnabledByEnv();
     // Untraced, a function called with a run tree first still gets it first (its parameters must
     // not shift); there is no child to hand it, so it gets what the caller passed.
-    if (!enabled) return callUntraced(fn, this, explicitParent ? callArgs : args, tracingEnabled === false && !!parent);
+    if (!enabled) {
+      // ROOT asks for a new root run: untraced, the function still gets a run tree (one that
+      // exports nothing), never the symbol.
+      const untracedArgs = first === ROOT ? [new RunTree({ name, tracingEnabled: false }), ...args] : explicitParent ? callArgs : args;
+      return callUntraced(fn, this, untracedArgs, tracingEnabled === false && !!parent);
+    }
 
     // One object literal of fixed shape: no spreads on the hot path (Node 20 makes those slow).
     const childConfig: RunTreeConfig = {
       name,
+      id: config.id,
       run_type: config.run_type,
       project_name: config.project_name ?? scope?.projectName,
       client: config.client ?? scope?.client,
@@ -264,15 +314,14 @@ export function traceable<Func extends AnyFunction>(
       if (invocation) run.metadata = Object.assign({}, invocation, run.metadata);
     }
 
-    const inputs = applyHook(processInputs, inputsOf(args), "inputs");
-    if (isPromiseLike(inputs)) {
-      void inputs.then((resolved) => {
-        run.inputs = resolved as KVMap;
-        handOver(run.postRun());
-      });
+    let callHooks = hooks;
+    const deferred = deferArgs(args);
+    if (deferred) {
+      // Created at its end, with what the late arguments held by then.
+      args = deferred.args;
+      callHooks = { ...hooks, deferredInputs: () => applyHook(processInputs, deferred.recordedInputs(), "inputs") };
     } else {
-      run.inputs = inputs;
-      handOver(run.postRun());
+      postWithInputs(run, applyHook(processInputs, inputsOf(args), "inputs"));
     }
     on_start?.(run);
 
@@ -282,10 +331,10 @@ export function traceable<Func extends AnyFunction>(
         ? contextStorage.run(run, apply, fn, this, [run, ...args])
         : contextStorage.run(run, apply, fn, this, args);
     } catch (error) {
-      endRun(run, hooks, undefined, errorText(error), false);
+      endRun(run, callHooks, undefined, errorText(error), false);
       return Promise.reject(error);
     }
-    return settle(result, run, hooks);
+    return settle(result, run, callHooks);
   }
 
   Object.assign(traced, fn);

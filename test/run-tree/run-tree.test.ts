@@ -78,11 +78,12 @@ describe("RunTree", () => {
     expect(shared.apiUrl).toBe("http://127.0.0.1:9");
   });
 
-  it("toJSON holds no references to other runs", () => {
+  it("toJSON holds its children as JSON (as LangSmith's) and no reference to its parent", () => {
     const root = new RunTree({ name: "root" });
-    root.createChild({ name: "c" });
+    const child = root.createChild({ name: "c" });
     const json = JSON.parse(JSON.stringify(root));
-    expect(json.child_runs).toBeUndefined();
+    expect(json.child_runs).toMatchObject([{ id: child.id, name: "c", child_runs: [] }]);
+    expect(json.child_runs[0].parent_run).toBeUndefined();
     expect(json.parent_run).toBeUndefined();
     expect(json.session_name).toBe("default");
   });
