@@ -55,7 +55,7 @@ async function traceRuns(traceId: string): Promise<Run[]> {
 }
 
 async function postOtlp(body: Uint8Array, contentType: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${collector.url}/v1/traces`, { method: "POST", headers: { "content-type": contentType, ...headers }, body });
+  return fetch(`${collector.url}/v1/traces`, { method: "POST", headers: { "content-type": contentType, ...headers }, body: Buffer.from(body) });
 }
 
 /** A root span with a child that fails, as an instrumented service makes them. */
