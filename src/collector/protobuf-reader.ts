@@ -16,6 +16,9 @@ export type ProtoField =
 const MAX_VARINT_BYTES = 10;
 
 function readVarint(bytes: Uint8Array, at: number): [value: bigint, next: number] | undefined {
+  // Tags and lengths are nearly always one byte: no BigInt arithmetic for them.
+  const first = bytes[at];
+  if (first !== undefined && first < 0x80) return [BigInt(first), at + 1];
   let value = 0n;
   for (let i = 0; i < MAX_VARINT_BYTES; i++) {
     const byte = bytes[at + i];
