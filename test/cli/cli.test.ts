@@ -10,6 +10,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Collector, startCollector } from "../../src/collector/server.js";
 import { FakeCollectorApi, fakeTrace } from "../helpers/fake-collector-api.js";
@@ -179,6 +183,31 @@ describe("tail", () => {
     expect(one.stdout).toContain("└─ child (llm, 2.00 ms)");
     const missing = await runCli(["tail", "--url", collector.url, "--trace", "01900000-0000-7000-8000-00000000dead"]);
     expect(missing).toMatchObject({ code: 1, stderr: `tracewire tail: no trace 01900000-0000-7000-8000-00000000dead at ${collector.url}\n` });
+  });
+});
+
+describe("dev", () => {
+  it("starts a collector process that says where to send LangSmith runs and OTLP spans, and takes OTLP protobuf there", async () => {
+    const child = startChild("tracewire dev", process.execPath, [CLI, "dev", "--port", "0", "--data-dir", dir], { cwd: ROOT, env: process.env });
+    children.push(child);
+    const [, url] = await printed(child, /collector on (http:\/\/127\.0\.0\.1:\d+)/);
+    await printed(child, /export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http:\/\/127\.0\.0\.1:\d+\/v1\/traces\n/);
+    expect(child.stdout).toContain(`export LANGSMITH_ENDPOINT=${url} LANGSMITH_TRACING=true`);
+
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ "service.name": "inventory" }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const tracer = provider.getTracer("cli-test");
+    const root = tracer.startSpan("GET /stock", { kind: SpanKind.SERVER });
+    tracer.startSpan("db.query", {}, trace.setSpan(ROOT_CONTEXT, root)).end();
+    root.end();
+    const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans()) as Uint8Array);
+    const res = await fetch(`${url}/v1/traces`, { method: "POST", headers: { "content-type": "application/x-protobuf" }, body });
+    expect(res.status).toBe(200);
+    await provider.shutdown();
+
+    const tailed = await runCli(["tail", "--url", url as string]);
+    expect(tailed).toMatchObject({ code: 0, stderr: "" });
+    expect(tailed.stdout).toMatch(/^trace [0-9a-f-]{36} .*\nGET \/stock \(chain, .+\) {2}\[inventory\]\n└─ db\.query \(chain, .+\)\n\n$/);
   });
 });
 
