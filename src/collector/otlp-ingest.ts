@@ -10,6 +10,7 @@ import { decodeJsonRequest } from "./otlp-json.js";
 import { decodeProtobufRequest } from "./otlp-protobuf.js";
 import { type TraceRunsReader, runsFromSpans } from "./otlp-runs.js";
 import { encodeField } from "./protobuf-reader.js";
+import { HttpError } from "./http-error.js";
 import { mediaTypeOf } from "./request-guard.js";
 import type { LogEntry } from "./run-schema.js";
 
@@ -17,6 +18,8 @@ export type { TraceRunsReader } from "./otlp-runs.js";
 
 export const OTLP_PROTOBUF = "application/x-protobuf";
 export const OTLP_JSON = "application/json";
+/** Spans in one request, as multipart's parts are bounded: each becomes stored work. Exporters send 512 a batch. */
+export const MAX_SPANS_PER_REQUEST = 100_000;
 
 /** The response body and its content type, once the spans are stored. */
 export interface OtlpAnswer {
@@ -57,6 +60,9 @@ export function createOtlpRoute(readTrace: TraceRunsReader): OtlpRoute {
       const mediaType = mediaTypeOf(req.headers["content-type"]);
       const decoded = mediaType === OTLP_PROTOBUF ? decodeProtobufRequest(body) : decodeJsonRequest(body.toString("utf8"));
       if (!decoded) return undefined;
+      if (decoded.spans.length + decoded.rejected > MAX_SPANS_PER_REQUEST) {
+        throw new HttpError(413, `more than ${MAX_SPANS_PER_REQUEST} spans in one request: send smaller batches`);
+      }
       const { entries, rejected } = await runsFromSpans(decoded.spans, readTrace);
       answer = answerFor(mediaType, decoded.rejected + rejected);
       return entries;

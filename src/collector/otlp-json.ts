@@ -21,7 +21,14 @@ function nanos(value: unknown): bigint {
   return 0n;
 }
 
-const integer = (value: unknown): number => (typeof value === "number" && Number.isInteger(value) ? value : 0);
+/** An enum: an integer as the spec says, or its proto name (`SPAN_KIND_CLIENT`), which some senders write. */
+function enumValue(value: unknown, names: readonly string[]): number {
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  return typeof value === "string" ? Math.max(names.indexOf(value), 0) : 0;
+}
+
+const SPAN_KINDS = ["SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"];
+const STATUS_CODES = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
 
 function anyValue(value: unknown, depth: number): AttributeValue {
   if (!isObject(value)) return null;
@@ -63,12 +70,12 @@ function span(value: unknown, resource: Attributes): OtlpSpan | undefined {
     spanId: text(value.spanId).toLowerCase(),
     parentSpanId: parent === "" ? undefined : parent,
     name: text(value.name),
-    kind: integer(value.kind),
+    kind: enumValue(value.kind, SPAN_KINDS),
     startTimeUnixNano: nanos(value.startTimeUnixNano),
     endTimeUnixNano: nanos(value.endTimeUnixNano),
     attributes: keyValues(value.attributes),
     events: list(value.events).flatMap((e) => event(e) ?? []),
-    statusCode: integer(status.code),
+    statusCode: enumValue(status.code, STATUS_CODES),
     statusMessage: text(status.message),
     resource,
   };

@@ -262,6 +262,21 @@ describe("tail --follow", () => {
     expect(child.process.exitCode).toBeNull();
   });
 
+  it("applies the filters to each changed trace (the change log has none); --metadata is refused", async () => {
+    fake.put(fakeTrace(0, "checkout"));
+    fake.put(fakeTrace(1, "checkout", true));
+    await fake.start();
+    const child = follow(["--error", "true", "--q", "CHECK"]);
+    await printedCount(child, 1);
+    fake.put(fakeTrace(2, "search", true));
+    fake.put(fakeTrace(3, "checkout-retry", true));
+    await printedCount(child, 2);
+    expect(traceLines(child.stdout).map((line) => line.split(" ")[1])).toEqual([1, 3].map((i) => fakeTrace(i).trace_id));
+    const refused = await runCli(["tail", "--follow", "--metadata", "user=ada", "--url", fake.url]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--metadata cannot be used with --follow/);
+  });
+
   it("--limit prints only the most recently changed traces of the backlog, then follows", async () => {
     for (let i = 0; i < 10; i++) fake.put(fakeTrace(i));
     await fake.start();

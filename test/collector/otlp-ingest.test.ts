@@ -111,6 +111,31 @@ describe("POST /v1/traces", () => {
     expect(await res.json()).toMatchObject({ partialSuccess: { rejectedSpans: "1" } });
   });
 
+  it("JSON enums written by name (SPAN_KIND_CLIENT, STATUS_CODE_ERROR) read as their numbers", async () => {
+    const span = {
+      traceId: "ef".repeat(16),
+      spanId: "12".repeat(8),
+      name: "completion",
+      kind: "SPAN_KIND_CLIENT",
+      startTimeUnixNano: "1700000000000000000",
+      endTimeUnixNano: "1700000000002000000",
+      attributes: [{ key: "gen_ai.system", value: { stringValue: "openai" } }],
+      status: { code: "STATUS_CODE_ERROR", message: "rate limited" },
+    };
+    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
+    expect((await postOtlp(new TextEncoder().encode(body), "application/json")).status).toBe(200);
+    const [run] = await traceRuns(uuidOf("ef".repeat(16)));
+    expect(run).toMatchObject({ run_type: "llm", error: "rate limited", end_time: "2023-11-14T22:13:20.002000Z" });
+  });
+
+  it("a request of more than 100,000 spans is refused whole (413), nothing of it stored", async () => {
+    const span = { traceId: "ab".repeat(16), spanId: "cd".repeat(8), name: "s", startTimeUnixNano: "1700000000000000000" };
+    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: Array.from({ length: 100_001 }, () => span) }] }] });
+    const res = await postOtlp(new TextEncoder().encode(body), "application/json");
+    expect(res.status).toBe(413);
+    expect((await fetch(`${collector.url}/api/traces/${uuidOf("ab".repeat(16))}`)).status).toBe(404);
+  });
+
   it("a cross-site browser write is refused like any other (the request guards apply)", async () => {
     const res = await postOtlp(ProtobufTraceSerializer.serializeRequest(serviceSpans()) as Uint8Array, "application/x-protobuf", {
       origin: "https://evil.example",

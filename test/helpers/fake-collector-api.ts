@@ -22,7 +22,7 @@ export interface FakeTrace {
 }
 
 /** A one-run trace named `name`, started `index` seconds after a fixed time. */
-export function fakeTrace(index: number, name = `trace-${index}`): FakeTrace {
+export function fakeTrace(index: number, name = `trace-${index}`, error = false): FakeTrace {
   const id = `00000000-0000-4000-8000-${String(index).padStart(12, "0")}`;
   const start = new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString();
   const end = new Date(Date.UTC(2026, 0, 1) + index * 1000 + 5).toISOString();
@@ -34,9 +34,9 @@ export function fakeTrace(index: number, name = `trace-${index}`): FakeTrace {
     end_time: end,
     duration_ms: 5,
     run_count: 1,
-    error: false,
+    error,
     tags: [],
-    runs: [{ id, name, run_type: "chain", dotted_order: `20260101T000000000000Z${id}`, start_time: start, end_time: end, error: false, tags: [], event_count: 0 }],
+    runs: [{ id, name, run_type: "chain", dotted_order: `20260101T000000000000Z${id}`, start_time: start, end_time: end, error, tags: [], event_count: 0 }],
   };
 }
 
