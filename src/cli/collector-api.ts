@@ -51,6 +51,11 @@ export class CollectorUnreachableError extends Error {
 
 export class NotFoundError extends Error {}
 
+/** The request's result, or undefined when the collector has no such thing (a trace gone meanwhile). */
+export function unlessMissing<T>(request: Promise<T>): Promise<T | undefined> {
+  return request.catch((error: unknown) => (error instanceof NotFoundError ? undefined : Promise.reject(error)));
+}
+
 const REQUEST_TIMEOUT_MS = 10_000;
 
 function causeOf(error: unknown): string | undefined {
@@ -61,12 +66,15 @@ function causeOf(error: unknown): string | undefined {
 function unreachable(base: string, url: string, error: unknown): CollectorUnreachableError {
   const code = causeOf(error);
   const start = base === DEFAULT_URL ? "start one with `npx tracewire dev`" : `start one with \`npx tracewire dev\`, or check --url`;
-  if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "UND_ERR_SOCKET") return new CollectorUnreachableError(`no collector at ${base} — ${start}`, true);
+  if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "UND_ERR_SOCKET") {
+    return new CollectorUnreachableError(`no collector at ${base} — ${start}`, true);
+  }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return new CollectorUnreachableError(`cannot resolve the host of ${base} — check --url`, false);
   if ((error as Error | undefined)?.name === "TimeoutError") {
     return new CollectorUnreachableError(`the collector at ${base} did not answer ${url} within ${REQUEST_TIMEOUT_MS / 1000} s`, true);
   }
-  return new CollectorUnreachableError(`cannot reach the collector at ${base} (${code ?? (error as Error | undefined)?.message ?? "unknown error"})`, true);
+  const reason = code ?? (error as Error | undefined)?.message ?? "unknown error";
+  return new CollectorUnreachableError(`cannot reach the collector at ${base} (${reason})`, true);
 }
 
 async function errorText(response: Response): Promise<string> {

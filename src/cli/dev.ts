@@ -23,7 +23,9 @@ export async function dev(args: string[], out: Output): Promise<number> {
   const collector = await startCollector({ port, host: values.host, dataDir: values["data-dir"], allowedHosts: values["allow-host"] }).catch(
     (error: unknown) => {
       const code = (error as { code?: unknown }).code;
-      if (code === "EADDRINUSE") throw new Error(`port ${port} on ${values.host} is in use — is another \`tracewire dev\` running? (pick one with --port)`);
+      if (code === "EADDRINUSE") {
+        throw new Error(`port ${port} on ${values.host} is in use — is another \`tracewire dev\` running? (pick one with --port)`);
+      }
       if (code === "EADDRNOTAVAIL") throw new Error(`cannot listen on ${values.host}: not an address of this machine (--host)`);
       throw error;
     },

@@ -21,12 +21,18 @@ export interface TailFilters {
   until?: string;
 }
 
-export type FilterArgs = Partial<Record<"q" | "name" | "run-type" | "error" | "tag" | "metadata" | "project" | "min-ms" | "max-ms" | "since" | "until", string>>;
+export const FILTER_FLAGS = ["q", "name", "run-type", "error", "tag", "metadata", "project", "min-ms", "max-ms", "since", "until"] as const;
+
+export type FilterArgs = Partial<Record<(typeof FILTER_FLAGS)[number], string>>;
+
+const quoted = (value: string): string => JSON.stringify(value);
 
 function milliseconds(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new UsageError(`--${flag}: expected a number of milliseconds, got ${JSON.stringify(value)}`);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--${flag}: expected a number of milliseconds, got ${quoted(value)}`);
+  }
   return n;
 }
 
@@ -38,8 +44,10 @@ function time(flag: string, value: string | undefined): string | undefined {
 
 export function parseFilters(args: FilterArgs): TailFilters {
   const error = args.error;
-  if (error !== undefined && error !== "true" && error !== "false") throw new UsageError(`--error: expected true or false, got ${JSON.stringify(error)}`);
-  if (args.metadata !== undefined && !/^[^=]+=/.test(args.metadata)) throw new UsageError(`--metadata: expected key=value, got ${JSON.stringify(args.metadata)}`);
+  if (error !== undefined && error !== "true" && error !== "false") throw new UsageError(`--error: expected true or false, got ${quoted(error)}`);
+  if (args.metadata !== undefined && !/^[^=]+=/.test(args.metadata)) {
+    throw new UsageError(`--metadata: expected key=value, got ${quoted(args.metadata)}`);
+  }
   return {
     q: args.q,
     name: args.name,

@@ -9,10 +9,18 @@ import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatTraceTree } from "../collector/tree-text.js";
 import type { StoredRun } from "../collector/run-store.js";
-import { type CollectorApi, CollectorUnreachableError, NotFoundError, type RunSummary, type TraceSummary, createCollectorApi } from "./collector-api.js";
+import {
+  type CollectorApi,
+  CollectorUnreachableError,
+  NotFoundError,
+  type RunSummary,
+  type TraceSummary,
+  createCollectorApi,
+  unlessMissing,
+} from "./collector-api.js";
 import { DEFAULT_URL, TAIL_HELP } from "./help.js";
 import type { Output } from "./output.js";
-import { type FilterArgs, type TailFilters, UsageError, filterParams, matchesFilters, parseFilters } from "./tail-filters.js";
+import { FILTER_FLAGS, type FilterArgs, type TailFilters, UsageError, filterParams, matchesFilters, parseFilters } from "./tail-filters.js";
 
 const PAGE_SIZE = 500;
 /** Traces whose last printed state is remembered by --follow (older ones may print again). */
@@ -32,8 +40,6 @@ interface TailOptions {
   intervalMs: number;
   io: TailIo;
 }
-
-const FILTER_FLAGS = ["q", "name", "run-type", "error", "tag", "metadata", "project", "min-ms", "max-ms", "since", "until"] as const;
 
 function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -62,7 +68,7 @@ async function listTraces({ api, filters, limit, io }: TailOptions): Promise<num
     if (cursor !== null) params.set("cursor", cursor);
     const page = await api.traces(params);
     for (const trace of page.traces) {
-      const runs = await api.trace(trace.trace_id).catch((error: unknown) => (error instanceof NotFoundError ? undefined : Promise.reject(error)));
+      const runs = await unlessMissing(api.trace(trace.trace_id));
       if (!runs) continue; // gone between the list and now
       if (!(await io.out.write(treeText(api.base, trace.trace_id, runs, trace.project)))) return 0;
       if (++printed >= limit) return 0;
@@ -104,7 +110,7 @@ async function followTraces({ api, filters, limit, intervalMs, io }: TailOptions
   const show = async (trace: TraceSummary): Promise<boolean> => {
     const state = `${trace.run_count}|${trace.end_time ?? ""}|${trace.error}`;
     if (printedState.get(trace.trace_id) === state) return true;
-    const runs = await retry(() => api.trace(trace.trace_id)).catch((error: unknown) => (error instanceof NotFoundError ? undefined : Promise.reject(error)));
+    const runs = await unlessMissing(retry(() => api.trace(trace.trace_id)));
     if (!runs || !matchesFilters(filters, trace, runs)) return true;
     printedState.delete(trace.trace_id);
     printedState.set(trace.trace_id, state);

@@ -4,7 +4,16 @@
  * integers. Parsed with the bounded, prototype-safe parser; never throws.
  */
 import { parseJsonSafe } from "../core/safe-json.js";
-import { type AttributeValue, type Attributes, type DecodedSpans, type OtlpEvent, type OtlpSpan, MAX_VALUE_DEPTH, emptyAttributes, hasValidIds } from "./otlp-span.js";
+import {
+  type AttributeValue,
+  type Attributes,
+  type DecodedSpans,
+  type OtlpEvent,
+  type OtlpSpan,
+  MAX_VALUE_DEPTH,
+  emptyAttributes,
+  hasValidIds,
+} from "./otlp-span.js";
 
 type Json = Record<string, unknown>;
 
@@ -27,7 +36,7 @@ function enumValue(value: unknown, names: readonly string[]): number {
   return typeof value === "string" ? Math.max(names.indexOf(value), 0) : 0;
 }
 
-const SPAN_KINDS = ["SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"];
+const SPAN_KINDS = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"].map((kind) => `SPAN_KIND_${kind}`);
 const STATUS_CODES = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
 
 function anyValue(value: unknown, depth: number): AttributeValue {

@@ -13,7 +13,16 @@ import {
   fieldUnsigned,
   readMessage,
 } from "./protobuf-reader.js";
-import { type AttributeValue, type Attributes, type DecodedSpans, type OtlpEvent, type OtlpSpan, MAX_VALUE_DEPTH, emptyAttributes, hasValidIds } from "./otlp-span.js";
+import {
+  type AttributeValue,
+  type Attributes,
+  type DecodedSpans,
+  type OtlpEvent,
+  type OtlpSpan,
+  MAX_VALUE_DEPTH,
+  emptyAttributes,
+  hasValidIds,
+} from "./otlp-span.js";
 
 // Field numbers, from the .proto files.
 const REQUEST = { resourceSpans: 1 };
