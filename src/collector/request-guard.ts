@@ -77,10 +77,11 @@ export function mediaTypeOf(contentType: string | undefined): string {
   return (contentType ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
 }
 
-/** Refuses a body whose media type is not the one the endpoint reads. */
-export function checkContentType(headers: IncomingHttpHeaders, expected: string): void {
+/** Refuses a body whose media type is not one the endpoint reads. */
+export function checkContentType(headers: IncomingHttpHeaders, expected: string | readonly string[]): void {
   const actual = mediaTypeOf(headers["content-type"]);
-  if (actual !== expected) {
-    throw new HttpError(415, `expected content-type ${expected}, got ${JSON.stringify(actual.slice(0, 64) || "(none)")}`);
+  const accepted = typeof expected === "string" ? [expected] : expected;
+  if (!accepted.includes(actual)) {
+    throw new HttpError(415, `expected content-type ${accepted.join(" or ")}, got ${JSON.stringify(actual.slice(0, 64) || "(none)")}`);
   }
 }

@@ -11,6 +11,7 @@ import { ConfigError } from "../core/errors.js";
 import { HttpError, toHttpError } from "./http-error.js";
 import { collectorInfo } from "./info.js";
 import { entriesFromBatch, entriesFromMultipart, entryFromSingle } from "./ingest.js";
+import { createOtlpRoute } from "./otlp-ingest.js";
 import { type ByteBudget, createByteBudget, readBody, reserveFrom } from "./request-body.js";
 import { type HostPolicy, checkContentType, checkHost, checkSameOrigin } from "./request-guard.js";
 import { type LogEntry, RunStore } from "./run-store.js";
@@ -84,10 +85,12 @@ async function read(ctx: Context, url: URL, res: ServerResponse): Promise<void> 
 }
 
 interface WriteRoute {
-  mediaType: "multipart/form-data" | "application/json";
+  mediaType: string | readonly string[];
   entries(body: Buffer, req: IncomingMessage): Promise<LogEntry[] | undefined> | LogEntry[] | undefined;
   /** What a body that yields no entries lacked. */
   expected: string;
+  /** The answer once stored (OTLP's response message); LangSmith's routes answer 202 `{ accepted: true }`. */
+  answer?(): { status: number; contentType: string; body: string | Uint8Array };
 }
 
 function writeRoute(ctx: Context, method: string, path: string): WriteRoute | undefined {
@@ -104,6 +107,7 @@ function writeRoute(ctx: Context, method: string, path: string): WriteRoute | un
   if (method === "POST" && path === "/runs") {
     return { mediaType: "application/json", entries: (body) => single(entryFromSingle("post", body.toString("utf8"))), expected: "a run with an id" };
   }
+  if (method === "POST" && path === "/v1/traces") return createOtlpRoute((traceId) => ctx.store.trace(traceId));
   const patchMatch = /^\/runs\/([0-9a-f-]{36})$/.exec(path);
   if (method === "PATCH" && patchMatch) {
     const id = patchMatch[1];
@@ -122,7 +126,9 @@ async function write(ctx: Context, route: WriteRoute, req: IncomingMessage, res:
     const entries = await route.entries(body, req);
     if (!entries) throw new HttpError(400, `expected ${route.expected}`);
     await ctx.store.append(entries);
-    send(res, 202, { accepted: true });
+    const answer = route.answer?.();
+    if (answer) res.writeHead(answer.status, { "content-type": answer.contentType, "cache-control": "no-store" }).end(answer.body);
+    else send(res, 202, { accepted: true });
   } finally {
     reservation.release();
   }
