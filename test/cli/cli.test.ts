@@ -15,6 +15,7 @@ import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type ChildExit, runProcess } from "../helpers/child-process.js";
 import { type Collector, startCollector } from "../../src/collector/server.js";
 import { FakeCollectorApi, fakeTrace } from "../helpers/fake-collector-api.js";
 import { type LiveChild, exitOf, printed, startChild } from "../helpers/live-child.js";
@@ -24,21 +25,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const CLI = join(ROOT, "dist/cli.js");
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function runCli(args: string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, "close")) as [number | null];
-  return { code, stdout, stderr };
-}
+const runCli = (args: string[]): Promise<ChildExit> => runProcess(process.execPath, [CLI, ...args], { cwd: ROOT });
 
 /** A loopback port nobody listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -87,7 +74,7 @@ describe("help and version", () => {
     const tailHelp = await runCli(["tail", "-h"]);
     expect(tailHelp).toMatchObject({ code: 0, stderr: "" });
     expect(tailHelp.stdout).toMatch(/^usage: tracewire tail [\s\S]*--follow[\s\S]*--run-type/);
-    for (const flag of ["--version", "-v"]) expect(await runCli([flag])).toEqual({ code: 0, stdout: `tracewire ${VERSION}\n`, stderr: "" });
+    for (const flag of ["--version", "-v"]) expect(await runCli([flag])).toMatchObject({ code: 0, stdout: `tracewire ${VERSION}\n`, stderr: "" });
   });
 
   it("a wrong option or command is a usage error (exit 2) that points at the help", async () => {

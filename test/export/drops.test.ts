@@ -3,10 +3,9 @@
  * (issue 12.5, 12.6). A real loopback server answers as each test scripts; warnings are read
  * from a child process's real stderr, or through the `onWarning` hook.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type ChildExit, runProcess } from "../helpers/child-process.js";
 import type { DropWarning } from "../../src/config/options.js";
 import { Client } from "../../src/export/client.js";
 import { type CaptureServer, startCaptureServer } from "../helpers/capture-server.js";
@@ -27,18 +26,8 @@ afterEach(async () => {
 /** Sends on flush only, retries fast. */
 const FAST = { retryBaseDelayMs: 1, retryMaxDelayMs: 5, flushDelayMs: 60_000 } as const;
 
-async function runChild(env: Record<string, string> = {}, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, server.url, KEY, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, "close")) as [number | null];
-  return { code, stdout, stderr };
-}
+const runChild = (env: Record<string, string> = {}, args: string[] = []): Promise<ChildExit> =>
+  runProcess(process.execPath, ["--import", "tsx", CHILD, server.url, KEY, ...args], { env: { ...process.env, ...env } });
 
 describe("drop warnings", () => {
   it("[12.5] a wrong API key (401) prints one warning on stderr: the count, the status and the server's message, never the key; TRACEWIRE_WARNINGS=false silences it", async () => {

@@ -13,8 +13,13 @@ export interface ChildExit {
 const running = new Set<ChildProcess>();
 
 /** Runs `node <fixture> ...args` with stdin closed; resolves with its exit and all of its output. */
-export async function runFixture(fixture: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildExit> {
-  const child = spawn(process.execPath, [fixture, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+export function runFixture(fixture: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildExit> {
+  return runProcess(process.execPath, [fixture, ...args], { env });
+}
+
+/** Runs `command ...args` with stdin closed; resolves with its exit and all of its output. */
+export async function runProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ChildExit> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: options.env ?? process.env, cwd: options.cwd });
   running.add(child);
   let stdout = "";
   let stderr = "";
