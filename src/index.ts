@@ -8,3 +8,4 @@ export { TracewireError, ConfigError, RunTreeMissingError } from "./core/errors.
 export { propagationStats } from "./propagation/langsmith-trace.js";
 export type { KVMap, RunCreate, RunUpdate, RunSink } from "./core/types.js";
 export type { HeadersInput, HeaderSetter, HeadersLike } from "./propagation/carrier.js";
+export type { LangSmithTracingClientInterface, AgentAddress } from "./core/schemas.js";
