@@ -81,10 +81,14 @@ export interface RunUpdate {
   attachments?: Attachments;
 }
 
-/** What LangChain's tracer needs of a client (LangSmith's `LangSmithTracingClientInterface`). */
+/**
+ * What LangChain's tracer needs of a client (LangSmith's `LangSmithTracingClientInterface`).
+ * Methods, not function-typed properties: their parameters compare both ways, so tracewire's
+ * `Client`, which takes its own stricter wire types, is one.
+ */
 export interface LangSmithTracingClientInterface {
-  createRun: (run: RunCreate) => Promise<void>;
-  updateRun: (runId: string, run: RunUpdate) => Promise<void>;
+  createRun(run: RunCreate): Promise<void>;
+  updateRun(runId: string, run: RunUpdate): Promise<void>;
 }
 
 /** LangSmith's agent address, named by LangChain's declarations; tracewire addresses runs by project. */
