@@ -54,7 +54,8 @@ interface Outcome {
 }
 
 const projects = new Map<string, LangChainProject>();
-const outcomes = new Map<string, Outcome>();
+/** Each run's outcome, or why it failed: a failure fails that run's tests, not the whole file. */
+const outcomes = new Map<string, Outcome | Error>();
 let collector: LiveChild | undefined;
 let collectorUrl = "";
 let dataDir = "";
@@ -84,7 +85,7 @@ async function runEntry(project: LangChainProject, entry: Entry): Promise<Outcom
     const scenario = JSON.parse(line.slice("SCENARIO ".length)) as Scenario;
     scenarios.set(scenario.name, scenario);
   }
-  expect(scenarios.has("done"), stdout).toBe(true);
+  if (!scenarios.has("done")) throw new Error(`${tag} did not finish:\n${stdout}`);
   const listed = await getJson<{ trace_id: string; name: string }[]>("/api/traces?limit=100000");
   const trees = new Map<string, Tree[]>();
   for (const summary of listed.filter((t) => t.name.startsWith(`${tag}:`))) {
@@ -107,7 +108,11 @@ beforeAll(async () => {
   });
   collectorUrl = (await printed(collector, /collector on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
   // Processes one after another: 2 cores are shared, and each run's trees are read when it is done.
-  for (const [name, project] of projects) for (const entry of ENTRIES) outcomes.set(`${name}-${entry}`, await runEntry(project, entry));
+  for (const [name, project] of projects) {
+    for (const entry of ENTRIES) {
+      outcomes.set(`${name}-${entry}`, await runEntry(project, entry).catch((error: unknown) => error as Error));
+    }
+  }
 }, 300_000);
 
 afterAll(async () => {
@@ -176,7 +181,11 @@ describe.each(CORES)("@langchain/core %s with langsmith installed as tracewire",
   });
 
   describe.each(ENTRIES)("%s", (entry) => {
-    const outcome = (backend: Backend = "tracewire"): Outcome => outcomes.get(`${key(core, backend)}-${entry}`) as Outcome;
+    const outcome = (backend: Backend = "tracewire"): Outcome => {
+      const result = outcomes.get(`${key(core, backend)}-${entry}`);
+      if (result instanceof Error) throw result;
+      return result as Outcome;
+    };
     const trees = (name: string, backend?: Backend): Tree[] => outcome(backend).trees.get(name) ?? [];
 
     it("one valid tree per invoke, batch item and stream: prompt, model, parser and lambda under the chain", () => {
