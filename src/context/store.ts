@@ -94,3 +94,14 @@ export function withRunTree<T>(runTree: RunTree | undefined, fn: () => T | Promi
   if (runTree === undefined) return new Promise<T>((resolve) => resolve(contextStorage.exit(fn)));
   return new Promise<T>((resolve) => resolve(contextStorage.run(runTree, fn)));
 }
+
+/**
+ * langsmith's `AsyncLocalStorageProviderSingleton`: the storage shared with it and LangChain.
+ * `initializeGlobalInstance` keeps the first storage, as langsmith's does; ours is always there.
+ */
+export const AsyncLocalStorageProviderSingleton = {
+  getInstance(): AsyncLocalStorage<ContextFrame> {
+    return contextStorage;
+  },
+  initializeGlobalInstance(_instance: AsyncLocalStorage<ContextFrame>): void {},
+};

@@ -157,3 +157,11 @@ describe("one AsyncLocalStorage with langsmith and LangChain", () => {
     expect(contextStorage.run(bare, () => getCurrentRunTree(true))).toBeUndefined();
   });
 });
+
+describe("langsmith/singletons/traceable's AsyncLocalStorageProviderSingleton", () => {
+  it("hands out the shared storage and keeps it when asked to initialize another", async () => {
+    const { AsyncLocalStorageProviderSingleton } = await import("../../src/entries/singletons/traceable.js");
+    AsyncLocalStorageProviderSingleton.initializeGlobalInstance(new AsyncLocalStorage());
+    expect(AsyncLocalStorageProviderSingleton.getInstance()).toBe(contextStorage);
+  });
+});
