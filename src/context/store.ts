@@ -100,8 +100,15 @@ export function withRunTree<T>(runTree: RunTree | undefined, fn: () => T | Promi
  * `initializeGlobalInstance` keeps the first storage, as langsmith's does; ours is always there.
  */
 export const AsyncLocalStorageProviderSingleton = {
-  getInstance(): AsyncLocalStorage<ContextFrame> {
+  getInstance(): AsyncLocalStorageLike {
     return contextStorage;
   },
-  initializeGlobalInstance(_instance: AsyncLocalStorage<ContextFrame>): void {},
+  initializeGlobalInstance(_instance: AsyncLocalStorageLike): void {},
 };
+
+/** What the storage offers, typed without node's declarations (a browser build's types need none). */
+export interface AsyncLocalStorageLike {
+  getStore(): ContextFrame | undefined;
+  run<R>(store: ContextFrame, callback: () => R): R;
+  enterWith(store: ContextFrame): void;
+}
