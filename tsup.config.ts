@@ -13,6 +13,7 @@ export default defineConfig([
       fetch: "src/entries/fetch.ts",
       otel: "src/entries/otel.ts",
       "singletons/traceable": "src/entries/singletons/traceable.ts",
+      schemas: "src/entries/schemas.ts",
     },
     format: ["esm", "cjs"],
     dts: true,

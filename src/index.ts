@@ -8,3 +8,4 @@ export { TracewireError, ConfigError, RunTreeMissingError } from "./core/errors.
 export { propagationStats } from "./propagation/langsmith-trace.js";
 export { LS_MESSAGE_VIEW_EXCLUDE, type KVMap, type RunCreate, type RunUpdate, type RunSink } from "./core/types.js";
 export type { HeadersInput, HeaderSetter, HeadersLike } from "./propagation/carrier.js";
+export type { LangSmithTracingClientInterface, AgentAddress } from "./core/schemas.js";

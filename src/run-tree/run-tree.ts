@@ -2,7 +2,7 @@
  * RunTree: one run of a trace, with LangSmith's fields and methods (SPEC §2, §3). It stands
  * above the header codec and the exporter, so `toHeaders`/`fromHeaders` and `postRun` call down.
  */
-import { defaultProjectNameByEnv, excludeInputsOnPatchByEnv } from "../config/env.js";
+import { defaultProjectNameByEnv, excludeInputsOnPatchByEnv, isTracingEnabledByEnv } from "../config/env.js";
 import {
   type SubtreeClock,
   createSubtreeClock,
@@ -10,7 +10,7 @@ import {
   nextSubtreeTimestampUs,
   nextTimestampUs,
 } from "../core/clock.js";
-import { SEGMENT_LENGTH, formatIsoUs, formatSegment, parseStamp } from "../core/dotted-order.js";
+import { MAX_DOTTED_ORDER_DEPTH, SEGMENT_LENGTH, formatIsoUs, formatSegment, parseStamp } from "../core/dotted-order.js";
 import { getDefaultClient } from "../export/default-client.js";
 import { uuid7 } from "../core/ids.js";
 import { SETTLED } from "../core/settled.js";
@@ -23,6 +23,13 @@ import {
   formatLangsmithBaggage,
   readLangsmithFrom,
 } from "../propagation/langsmith-trace.js";
+import {
+  LC_CHILD_CONFIG,
+  LC_CONTEXT_VARIABLES,
+  type RunnableConfigLike,
+  childRunnableConfig,
+  tracerOf,
+} from "./langchain.js";
 
 /** A remote parent stamped further ahead of our clock than this is refused, not obeyed. */
 const MAX_REMOTE_CLOCK_LEAD_US = 24 * 3600 * 1_000_000;
@@ -57,7 +64,24 @@ export interface RunTreeConfig {
   client?: RunSink;
   tracingEnabled?: boolean;
   on_end?: (runTree: RunTree) => void;
+  /** LangSmith's counters, which LangChain's tracer orders its runs by (default 1). */
+  execution_order?: number;
+  child_execution_order?: number;
+  /** Accepted and kept on the run, as LangChain passes them; tracewire sends to one backend. */
+  replicas?: Replica[];
+  /** Accepted for LangSmith's type; a run's children are the runs created under it. */
+  child_runs?: RunTree[];
   [SUBTREE_TAGS]?: readonly string[];
+}
+
+/** A project to replicate runs to (LangSmith's `Replica`; tracewire does not send to replicas). */
+export interface Replica {
+  projectName?: string;
+  apiUrl?: string;
+  apiKey?: string;
+  workspaceId?: string;
+  updates?: KVMap;
+  [key: string]: unknown;
 }
 
 /** What `fromHeaders` accepts beside the headers (LangSmith's `inheritArgs`). */
@@ -162,6 +186,10 @@ export class RunTree {
   child_runs: RunTree[] = [];
   tracingEnabled?: boolean;
   on_end?: (runTree: RunTree) => void;
+  /** LangSmith's execution counters: tracewire orders by time, LangChain's tracer reads these. */
+  execution_order: number;
+  child_execution_order: number;
+  replicas?: Replica[];
 
   /** Start in microseconds: the exact value behind `start_time` and the dotted-order stamp. */
   #startUs: number;
@@ -241,6 +269,9 @@ export class RunTree {
     this.serialized = config.serialized;
     this.reference_example_id = config.reference_example_id;
     this.on_end = config.on_end;
+    this.execution_order = config.execution_order ?? 1;
+    this.child_execution_order = config.child_execution_order ?? 1;
+    if (config.replicas !== undefined) this.replicas = config.replicas;
     if (parent && #subtreeTags in parent) {
       this.#subtreeTags = parent.#subtreeTags;
       this.#foreignBaggage = parent.#foreignBaggage;
@@ -261,6 +292,23 @@ export class RunTree {
     }
     this.start_time = formatIsoUs(startUs);
     if (config.end_time !== undefined) this.end_time = formatIsoUs(toUs(config.end_time));
+    // LangChain's context variables ride on the run; a copy (`new RunTree(run)`, `{ ...run }`) keeps them.
+    const contextVariables = (config as { [LC_CONTEXT_VARIABLES]?: unknown })[LC_CONTEXT_VARIABLES];
+    if (contextVariables !== undefined) (this as { [LC_CONTEXT_VARIABLES]?: unknown })[LC_CONTEXT_VARIABLES] = contextVariables;
+    if (#startUs in config) this.#copyStateOf(config);
+  }
+
+  /** `new RunTree(run)` is a copy of `run` (as in LangSmith): with what makes it a placeholder, its tags and its clock. */
+  #copyStateOf(run: RunTree): void {
+    this.#startUs = run.#startUs;
+    this.#clock = run.#clock;
+    this.#isPlaceholder = run.#isPlaceholder;
+    this.#subtreeTags = run.#subtreeTags;
+    this.#foreignBaggage = run.#foreignBaggage;
+    this.#posted = run.#posted;
+    this.#client = run.#client;
+    this.tags = [...run.tags];
+    this.child_runs = run.child_runs;
   }
 
   /**
@@ -293,9 +341,27 @@ export class RunTree {
     handoff.parent = this;
     handoff.metadata = metadata;
     const child = new RunTree(config);
+    // LangSmith's counters, which LangChain's tracer reads to stamp runs it makes under ours.
+    const order = this.child_execution_order + 1;
+    child.execution_order = order;
+    child.child_execution_order = order;
+    raiseChildExecutionOrder(this, order);
+    this.#handLangChainStateTo(child, config);
     // A posted run is no longer assembled in memory: holding children would leak on servers.
     if (!this.#posted) this.child_runs.push(child);
     return child;
+  }
+
+  /** A child inside a LangChain runnable carries its RunnableConfig and context variables, as in LangSmith. */
+  #handLangChainStateTo(child: RunTree, config: RunTreeConfig): void {
+    const self = this as { [LC_CONTEXT_VARIABLES]?: unknown };
+    if (self[LC_CONTEXT_VARIABLES] !== undefined) {
+      (child as { [LC_CONTEXT_VARIABLES]?: unknown })[LC_CONTEXT_VARIABLES] = self[LC_CONTEXT_VARIABLES];
+    }
+    const present = config.extra?.[LC_CHILD_CONFIG as never] ?? this.extra[LC_CHILD_CONFIG as never];
+    if (present === undefined) return;
+    const runnableConfig = childRunnableConfig(present, child);
+    if (runnableConfig !== undefined) (child.extra as Record<symbol, unknown>)[LC_CHILD_CONFIG] = runnableConfig;
   }
 
   /** Ends the run. The first outputs/error/end time recorded win, as in LangSmith. */
@@ -457,9 +523,47 @@ export class RunTree {
     }
   }
 
+  /**
+   * The run for a `traceable` called by LangChain with its RunnableConfig first
+   * (`RunnableLambda.from(traceable(fn))`): a child of the runnable's run, sent where LangChain's
+   * tracer sends; a new root when the config names no run.
+   */
+  static fromRunnableConfig(parentConfig: RunnableConfigLike | undefined, props: RunTreeConfig): RunTree {
+    const { tracer, parentRunId } = parentConfig ? tracerOf(parentConfig) : { tracer: undefined, parentRunId: "" };
+    const parentRun = tracer?.getRun?.(parentRunId);
+    const client = (tracer?.client as RunSink | undefined) ?? props.client;
+    const project_name = tracer?.projectName ?? props.project_name;
+    const tracingEnabled = isTracingEnabledByEnv() || tracer !== undefined;
+    if (!parentRun?.dotted_order) return new RunTree({ ...props, client, project_name, tracingEnabled });
+    const parent = new RunTree({
+      name: parentRun.name,
+      id: parentRun.id,
+      trace_id: parentRun.trace_id,
+      dotted_order: parentRun.dotted_order,
+      client,
+      tracingEnabled,
+      project_name,
+      tags: [...new Set([...(parentRun.tags ?? []), ...(parentConfig?.tags ?? [])])],
+      extra: { metadata: { ...(parentRun.extra?.metadata as KVMap | undefined), ...parentConfig?.metadata } },
+    });
+    return parent.createChild(props);
+  }
+
   /** The placeholder parent for a bare dotted order (LangSmith's `fromDottedOrder`). */
   static fromDottedOrder(dottedOrder: string): RunTree | undefined {
     return RunTree.fromHeaders({ "langsmith-trace": dottedOrder });
+  }
+}
+
+/**
+ * Raises `child_execution_order` on `run` and its ancestors to at least `order`, as LangSmith
+ * does. Bounded by the deepest dotted order, not a visited set: a cycle stops there.
+ */
+function raiseChildExecutionOrder(run: RunTree, order: number): void {
+  let current: RunTree | undefined = run;
+  for (let depth = 0; current !== undefined && depth < MAX_DOTTED_ORDER_DEPTH; depth++) {
+    if (!(current.child_execution_order >= order)) current.child_execution_order = order;
+    current = current.parent_run;
   }
 }
 

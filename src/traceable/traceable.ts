@@ -10,6 +10,7 @@ import { type ParentInput, resolveParent } from "../context/tracing-context.js";
 import { type ContextFrame, TracingScope, contextStorage, isTracingScope } from "../context/store.js";
 import { SETTLED } from "../core/settled.js";
 import { RunTree, type RunTreeConfig, SUBTREE_TAGS, isRunTree } from "../run-tree/run-tree.js";
+import { LC_CONTEXT_VARIABLES, type RunnableConfigLike, isRunnableConfigLike } from "../run-tree/langchain.js";
 import { deferArgs } from "./deferred-args.js";
 import { applyHook, errorText, inputsOf, isPromiseLike, outputsOf } from "./io.js";
 import {
@@ -258,21 +259,28 @@ export function traceable<Func extends AnyFunction>(
     const first = args[0];
     let parent: RunTree | null | undefined;
     let scope: TracingScope | undefined;
+    let frame: ContextFrame | undefined;
+    // LangChain calls a traceable it wraps (`RunnableLambda.from(traceable(fn))`) with its config first.
+    let runnableConfig: RunnableConfigLike | undefined;
     const explicitParent = first === ROOT || isRunTree(first);
-    if (explicitParent) {
+    if (!explicitParent && isRunnableConfigLike(first)) {
+      runnableConfig = first;
+      args = args.slice(1);
+    } else if (explicitParent) {
       parent = first === ROOT ? null : (first as RunTree);
       args = args.slice(1);
     } else if (configParent !== undefined) {
       parent = resolveParent(configParent);
     } else {
-      const frame: ContextFrame | undefined = contextStorage.getStore();
+      frame = contextStorage.getStore();
       if (frame === undefined) parent = undefined;
       else if (isTracingScope(frame)) {
         scope = frame;
         parent = frame.parent;
       } else if (isRunTree(frame)) parent = frame;
     }
-    const enabled = tracingEnabled ?? scope?.enabled ?? parent?.tracingEnabled ?? isTracingEnabledByEnv();
+    const enabled =
+      tracingEnabled ?? (runnableConfig !== undefined || (scope?.enabled ?? parent?.tracingEnabled ?? isTracingEnabledByEnv()));
     // Untraced, a function called with a run tree first still gets it first (its parameters must
     // not shift); there is no child to hand it, so it gets what the caller passed.
     if (!enabled) {
@@ -308,7 +316,15 @@ export function traceable<Func extends AnyFunction>(
       });
     }
     if (scope?.tags) childConfig[SUBTREE_TAGS] = scope.tags;
-    const run = parent ? parent.createChild(childConfig) : new RunTree(childConfig);
+    const run = runnableConfig
+      ? RunTree.fromRunnableConfig(runnableConfig, childConfig)
+      : parent
+        ? parent.createChild(childConfig)
+        : new RunTree(childConfig);
+    // LangChain's context variables set outside any run (a bare frame) reach the runs below.
+    if (parent === undefined && frame !== undefined && LC_CONTEXT_VARIABLES in frame) {
+      (run as { [LC_CONTEXT_VARIABLES]?: unknown })[LC_CONTEXT_VARIABLES] = frame[LC_CONTEXT_VARIABLES];
+    }
     if (getInvocationParams) {
       const invocation = getInvocationParams(...(args as Parameters<Func>));
       if (invocation) run.metadata = Object.assign({}, invocation, run.metadata);

@@ -1,2 +1,2 @@
-export { getCurrentRunTree, withRunTree } from "../../context/store.js";
-export { isTraceableFunction, ROOT } from "../../traceable/traceable.js";
+export { getCurrentRunTree, withRunTree, AsyncLocalStorageProviderSingleton } from "../../context/store.js";
+export { isTraceableFunction, ROOT, type TraceableFunction } from "../../traceable/traceable.js";
