@@ -2,9 +2,9 @@
 export const VIEWER_CSS = `
 :root { --fg:#1d2330; --muted:#6b7385; --line:#e3e6ee; --accent:#3b5bdb; --err:#c92a2a; --bar:#748ffc; --soft:#f5f6fa; --guide:#d5d9e4; }
 * { box-sizing: border-box; }
-body { margin:0; font:14px/1.4 system-ui, sans-serif; color:var(--fg); display:grid; grid-template-columns: 360px 1fr; height:100vh; overflow:hidden; }
-#offline { position:fixed; top:0; left:0; right:0; z-index:10; padding:8px 16px; background:var(--err); color:#fff; font-weight:600; }
-aside { border-right:1px solid var(--line); display:flex; flex-direction:column; min-height:0; }
+body { margin:0; font:14px/1.4 system-ui, sans-serif; color:var(--fg); display:grid; grid-template-columns: 360px 1fr; grid-template-rows: auto minmax(0, 1fr); height:100vh; overflow:hidden; }
+#offline { grid-column:1 / -1; padding:8px 16px; background:var(--err); color:#fff; font-weight:600; }
+aside { grid-row:2; border-right:1px solid var(--line); display:flex; flex-direction:column; min-height:0; }
 aside > header { padding:12px 16px; border-bottom:1px solid var(--line); font-weight:600; }
 aside > header small { color:var(--muted); font-weight:400; margin-left:6px; }
 #filters { display:grid; grid-template-columns:minmax(0,1fr) minmax(0,1fr); gap:4px 8px; padding:8px 16px; border-bottom:1px solid var(--line); }
@@ -20,13 +20,13 @@ a.trace.error .name::after { content:" \\25CF"; color:var(--err); }
 #pager { display:flex; align-items:center; justify-content:space-between; gap:8px; padding:8px 16px; border-top:1px solid var(--line); font-size:12px; color:var(--muted); }
 button { font:inherit; font-size:12px; padding:3px 10px; border:1px solid var(--line); border-radius:4px; background:#fff; cursor:pointer; }
 button:disabled { color:#b5bac6; cursor:default; }
-main { display:flex; flex-direction:column; min-width:0; min-height:0; }
+main { grid-row:2; display:flex; flex-direction:column; min-width:0; min-height:0; }
 #trace-head { padding:12px 20px 8px; border-bottom:1px solid var(--line); }
 h1 { font-size:16px; margin:0; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
 #trace-meta { color:var(--muted); font-size:12px; margin-top:2px; }
 #tree { flex:1 1 55%; overflow:auto; position:relative; min-height:120px; }
 #tree-inner { position:relative; }
-.row { position:absolute; left:0; right:0; height:24px; display:grid; grid-template-columns: minmax(260px, 45%) 1fr 84px; align-items:center; gap:8px; padding:0 12px 0 8px; cursor:pointer; border-bottom:1px solid #f1f2f6; }
+.row { position:absolute; left:0; right:0; height:24px; display:grid; grid-template-columns: minmax(300px, 50%) 1fr 84px; align-items:center; gap:8px; padding:0 12px 0 8px; cursor:pointer; border-bottom:1px solid #f1f2f6; }
 .row:hover { background:#fafbfe; }
 .row.selected { background:#edf2ff; }
 .label { display:flex; align-items:center; white-space:nowrap; overflow:hidden; min-width:0; }
@@ -43,6 +43,7 @@ h1 { font-size:16px; margin:0; white-space:nowrap; overflow:hidden; text-overflo
 .row.error .run-name { color:var(--err); }
 .dur { color:var(--muted); font-size:12px; text-align:right; }
 #run { flex:1 1 45%; overflow:auto; border-top:2px solid var(--line); padding:12px 20px; min-height:0; }
+#run .empty { padding:0; }
 #run h2 { font-size:15px; margin:0 0 8px; }
 .fields { display:grid; grid-template-columns:max-content 1fr; gap:2px 12px; font-size:12px; margin-bottom:8px; }
 .fields dt { color:var(--muted); }

@@ -55,8 +55,6 @@ function flatten() {
   }
   view.rows = rows;
   view.maxDepth = Math.max(view.maxDepth, maxDepth);
-  // The indent shrinks so the deepest name keeps most of its column: at depth 50 a step is ~5 px.
-  view.step = Math.max(Math.min(16, 260 / Math.max(view.maxDepth, 1)), 0.5);
   document.getElementById("tree-inner").style.height = rows.length * ROW_HEIGHT + "px";
 }
 
@@ -69,7 +67,7 @@ function rowFor(run, i) {
   const label = $("div", "label");
   const guides = $("span", "guides");
   guides.style.width = d * view.step + "px";
-  guides.style.backgroundSize = view.step + "px 100%";
+  guides.style.backgroundSize = view.step * view.guideEvery + "px 100%";
   const hasKids = view.children.has(run.id);
   const toggle = $("button", "toggle" + (hasKids ? "" : " leaf"), hasKids ? (view.collapsed.has(run.id) ? "▶" : "▼") : "");
   toggle.type = "button";
@@ -90,6 +88,11 @@ function paint() {
   const tree = document.getElementById("tree"), inner = document.getElementById("tree-inner");
   const first = Math.max(0, Math.floor(tree.scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(view.rows.length, Math.ceil((tree.scrollTop + tree.clientHeight) / ROW_HEIGHT) + OVERSCAN);
+  // The indent shrinks so the deepest name keeps most of its column (at depth 50 a step is
+  // ~3 px); guides closer than 4 px would be a smear, so then only every k-th level has one.
+  const labelWidth = Math.max(300, (tree.clientWidth - 20) * 0.5);
+  view.step = Math.max(Math.min(16, (labelWidth * 0.35) / Math.max(view.maxDepth, 1)), 0.25);
+  view.guideEvery = Math.ceil(4 / view.step);
   const rows = [];
   for (let i = first; i < last; i++) rows.push(rowFor(view.rows[i], i));
   inner.replaceChildren(...rows);
