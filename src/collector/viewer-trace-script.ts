@@ -10,7 +10,7 @@ const ROW_HEIGHT = 24;
 const OVERSCAN = 8;
 const PREVIEW_CHARS = 4000;
 const EVENTS_SHOWN = 200;
-const view = { traceId: null, seq: 0, runs: new Map(), rows: [], children: new Map(), depth: new Map(), collapsed: new Set(), selected: null, t0: 0, span: 1, step: 16, maxDepth: 0, stream: null, rebuildTimer: 0, runSeq: 0, summary: null };
+const view = { traceId: null, seq: 0, runs: new Map(), rows: [], children: new Map(), depth: new Map(), collapsed: new Set(), selected: null, t0: 0, span: 1, step: 16, maxDepth: 0, stream: null, loading: false, pending: new Map(), rebuildTimer: 0, runSeq: 0, summary: null };
 
 const byOrder = (a, b) => { const x = text(a.dotted_order) || text(a.start_time), y = text(b.dotted_order) || text(b.start_time); return x < y ? -1 : x > y ? 1 : 0; };
 
@@ -74,6 +74,7 @@ function rowFor(run, i) {
   toggle.setAttribute("aria-label", view.collapsed.has(run.id) ? "expand" : "collapse");
   label.append(guides, toggle, $("span", "run-name", text(run.name) || "(unnamed)"), $("span", "type", text(run.run_type)));
   if (d >= 10) label.append($("span", "depth", "depth " + d));
+  if (run.event_count > 0) label.append($("span", "type", run.event_count + (run.event_count === 1 ? " event" : " events")));
   if (hasKids && view.collapsed.has(run.id)) label.append($("span", "type", "+" + view.children.get(run.id).length));
   const s = ms(run.start_time), e = ms(run.end_time);
   const track = $("div", "track"), bar = $("div", "bar");
@@ -118,6 +119,8 @@ function updateTraceHead(summary) {
 
 function closeTrace() {
   if (view.stream) { view.stream.close(); view.stream = null; }
+  view.pending.clear();
+  view.loading = false;
   clearTimeout(view.rebuildTimer);
   view.rebuildTimer = 0;
 }
@@ -145,6 +148,9 @@ function openFromLocation() {
 
 async function loadTrace(id, refresh) {
   const seq = ++view.seq;
+  // The stream opens first, so no change between the tree's read and the stream's start is missed.
+  if (!refresh || !view.stream) { closeTrace(); openTraceStream(id); }
+  view.loading = true;
   let res;
   try { res = await api("/api/traces/" + encodeURIComponent(id)); } catch { return; }
   if (seq !== view.seq || id !== view.traceId) return;
@@ -162,8 +168,10 @@ async function loadTrace(id, refresh) {
   }
   view.runs = new Map();
   for (const r of Array.isArray(body.runs) ? body.runs : []) if (r && typeof r.id === "string") view.runs.set(r.id, r);
+  view.loading = false;
+  for (const run of view.pending.values()) view.runs.set(run.id, Object.assign(view.runs.get(run.id) || {}, run));
+  view.pending.clear();
   rebuild();
-  if (!view.stream) openTraceStream(id);
   if (refresh && view.selected) showRun(view.selected);
 }
 
@@ -174,7 +182,10 @@ function openTraceStream(id) {
     let run;
     try { run = JSON.parse(e.data); } catch { return; }
     if (!run || typeof run.id !== "string" || id !== view.traceId) return;
-    view.runs.set(run.id, Object.assign(view.runs.get(run.id) || {}, run));
+    // While the tree is being read, changes wait to be applied over it.
+    const runs = view.loading ? view.pending : view.runs;
+    runs.set(run.id, Object.assign(runs.get(run.id) || {}, run));
+    if (view.loading) return;
     // Bursts are drawn a few times a second, not once a run.
     if (!view.rebuildTimer) view.rebuildTimer = setTimeout(() => { view.rebuildTimer = 0; rebuild(); if (view.selected === run.id) showRun(run.id); }, 150);
   });
@@ -207,9 +218,10 @@ function payload(parent, key, value, cls) {
   const section = $("div", "payload");
   section.dataset.key = key;
   const pre = $("pre", cls || "");
-  section.append($("div", "k", key), pre);
+  section.append($("div", "k", key));
   if (full.length <= PREVIEW_CHARS) pre.textContent = full;
   else {
+    // The note comes before the text, so a cut value says so where it starts.
     pre.textContent = full.slice(0, PREVIEW_CHARS) + "…";
     const note = $("div", "cut");
     const showing = $("span", "", "Showing " + size(utf8Bytes(full.slice(0, PREVIEW_CHARS))) + " of " + size(utf8Bytes(full)));
@@ -224,6 +236,7 @@ function payload(parent, key, value, cls) {
     note.append(showing, more, copyButton);
     section.append(note);
   }
+  section.append(pre);
   parent.append(section);
 }
 

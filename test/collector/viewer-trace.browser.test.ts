@@ -52,8 +52,12 @@ describe.skipIf(!hasChromium)("open trace in Chromium", () => {
   it("fills in a trace live as its runs arrive and end", async () => {
     f = await new FakeCollector().start();
     const root = run(0, undefined, { name: "agent", end_time: undefined });
-    f.put(root);
-    const { page, problems } = await open(`/traces/${TRACE}`);
+    const other = runId(2, 0);
+    f.put(root, { ...run(0, undefined, { name: "earlier trace" }), id: other, trace_id: other, start_time: at(BASE, -5000) });
+    // Opened from another trace: the stream follows the trace on screen.
+    const { page, problems } = await open(`/traces/${other}`);
+    await expect.poll(() => rowNames(page)).toEqual(["earlier trace"]);
+    await page.click(`a.trace[data-trace-id="${TRACE}"]`);
     await expect.poll(() => rowNames(page)).toEqual(["agent"]);
     expect(await page.locator("#tree .row.running").count()).toBe(1);
     const search = run(1, root, { name: "search", run_type: "retriever", end_time: undefined });
@@ -68,7 +72,7 @@ describe.skipIf(!hasChromium)("open trace in Chromium", () => {
     await expect.poll(() => page.locator("#tree .row.running").count()).toBe(1);
     await expect.poll(() => page.locator("h1").textContent()).toBe("agent — 4 runs, 120.00 ms");
     // The list follows too: the trace's summary arrived over /api/stream.
-    await expect.poll(() => page.locator("a.trace .meta").textContent()).toContain("120.00 ms · 4 runs");
+    await expect.poll(() => page.locator(`a.trace[data-trace-id="${TRACE}"] .meta`).textContent()).toContain("120.00 ms · 4 runs");
     expect(problems).toEqual([]);
   });
 
