@@ -132,8 +132,8 @@ describe.skipIf(!hasChromium)("open trace in Chromium", () => {
 
   it("cuts a 2 MB input to a preview, shows all of it on request, and copies it whole", async () => {
     f = await new FakeCollector().start();
-    const document = "The quick brown fox jumps over the lazy dog. ".repeat(48_000); // 2.16 MB
-    f.put(run(0, undefined, { name: "summarize", inputs: { document }, outputs: { summary: "A fox jumps." } }));
+    const long = "The quick brown fox jumps over the lazy dog. ".repeat(48_000); // 2.16 MB
+    f.put(run(0, undefined, { name: "summarize", inputs: { document: long }, outputs: { summary: "A fox jumps." } }));
     const context = await browser.newContext({ viewport: { width: 1200, height: 700 } });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: f.url });
     const page = await context.newPage();
@@ -149,10 +149,10 @@ describe.skipIf(!hasChromium)("open trace in Chromium", () => {
     expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBe(700);
     await screenshot(page, "large-input.png");
     await inputs.getByRole("button", { name: "Show all" }).click();
-    expect(await inputs.locator("pre").evaluate((e) => (e.textContent as string).length)).toBe(JSON.stringify({ document }, null, 2).length);
+    expect(await inputs.locator("pre").evaluate((e) => (e.textContent as string).length)).toBe(JSON.stringify({ document: long }, null, 2).length);
     await inputs.getByRole("button", { name: "Copy" }).click();
     await expect.poll(() => inputs.getByRole("button", { name: "Copied" }).count()).toBe(1);
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(JSON.stringify({ document }, null, 2));
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(JSON.stringify({ document: long }, null, 2));
     expect(await page.locator('.payload[data-key="outputs"] pre').textContent()).toContain("A fox jumps.");
     await context.close();
   });
@@ -166,7 +166,7 @@ describe.skipIf(!hasChromium)("open trace in Chromium", () => {
     const { page } = await open(`/traces/${TRACE}`);
     await page.locator("#tree .row", { hasText: "model" }).click();
     await expect.poll(() => page.locator("#run h2").textContent()).toBe("model · llm");
-    const fields = await page.locator("#run dl.fields").evaluate((dl) => Object.fromEntries([...dl.querySelectorAll("dt")].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])));
+    const fields = await page.locator("#run dl.fields").evaluate((dl) => Object.fromEntries(Array.from(dl.querySelectorAll("dt")).map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])));
     expect(fields).toMatchObject({ start: at(BASE, 1), end: at(BASE, 11), duration: "10.00 ms" });
     expect(await page.locator('.payload[data-key="tokens (5)"] pre').textContent()).toBe("Hello, world");
     expect(await page.locator("table.events tr").count()).toBe(6);
