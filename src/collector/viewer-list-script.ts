@@ -130,17 +130,17 @@ function renderListMessage(message) {
   document.getElementById("traces").replaceChildren($("div", "empty", message));
 }
 
+// No traces at all: the main pane says how to send some (the list's column is too narrow for it).
 function renderEmpty() {
-  const box = $("div", "empty");
+  const filtered = Boolean(list.filters.toString());
+  const box = $("div", "empty", filtered ? "No traces match these filters." : "No traces yet.");
   box.id = "empty";
-  if (list.filters.toString()) {
-    box.textContent = "No traces match these filters.";
-  } else {
-    box.append($("div", "", "No traces yet. Point your app at this collector:"));
-    box.append($("code", "", "export LANGSMITH_ENDPOINT=" + location.origin + " LANGSMITH_TRACING=true"));
-    box.append($("div", "", "then run it; its traces appear here as they arrive."));
-  }
   document.getElementById("traces").replaceChildren(box);
+  const welcome = document.getElementById("welcome");
+  welcome.hidden = filtered || Boolean(view.traceId);
+  if (welcome.hidden) return;
+  welcome.replaceChildren($("h2", "", "No traces yet"), $("p", "", "Point your app at this collector, then run it; its traces appear here as they arrive:"));
+  welcome.append($("code", "", "export LANGSMITH_ENDPOINT=" + location.origin + " LANGSMITH_TRACING=true"));
 }
 
 function traceItem(t) {
@@ -159,6 +159,7 @@ function renderList(traces) {
   const box = document.getElementById("traces");
   if (traces.length === 0 && list.page === 0) renderEmpty();
   else {
+    document.getElementById("welcome").hidden = true;
     box.replaceChildren();
     for (const t of traces) { const item = traceItem(t); list.items.set(t.trace_id, item); box.append(item); }
   }

@@ -56,5 +56,9 @@ pre.error-text { background:#fff5f5; color:var(--err); }
 table.events { border-collapse:collapse; font-size:12px; width:100%; }
 table.events td { border-bottom:1px solid #f1f2f6; padding:2px 6px; vertical-align:top; font-family:ui-monospace, monospace; }
 .empty { color:var(--muted); padding:16px; }
+#welcome { padding:24px 28px; border-bottom:1px solid var(--line); }
+#welcome h2 { font-size:18px; margin:0 0 8px; }
+#welcome p { color:var(--muted); margin:0 0 10px; }
+#welcome code { display:block; padding:12px 14px; background:var(--soft); border-radius:6px; font-size:14px; user-select:all; }
 .empty code { display:block; margin-top:8px; padding:8px; background:var(--soft); color:var(--fg); border-radius:4px; font-size:12px; user-select:all; word-break:break-all; }
 `;

@@ -141,6 +141,7 @@ function openFromLocation() {
   const id = m ? decodeURIComponent(m[1]) : null;
   if (id === view.traceId) return;
   view.traceId = id;
+  if (id) document.getElementById("welcome").hidden = true;
   markActive();
   if (id) loadTrace(id, false);
   else showTraceMessage("Select a trace.");

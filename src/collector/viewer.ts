@@ -62,6 +62,7 @@ export const VIEWER_HTML = `<!doctype html>
   <div id="pager"><button id="newer" type="button" disabled>‹ Newer</button><button id="older" type="button" disabled>Older ›</button></div>
 </aside>
 <main>
+  <div id="welcome" hidden></div>
   <div id="trace-head"><h1 id="trace-title">Select a trace.</h1><div id="trace-meta"></div></div>
   <div id="tree"><div id="tree-inner"></div></div>
   <div id="run"></div>

@@ -44,10 +44,12 @@ describe.skipIf(!hasChromium)("trace list in Chromium", () => {
   it("shows the exact export line when empty, then a trace as it arrives", async () => {
     const f = await fake();
     const { page, problems } = await open(`${f.url}/`);
-    await expect.poll(() => page.locator("#empty code").textContent()).toBe(`export LANGSMITH_ENDPOINT=${f.url} LANGSMITH_TRACING=true`);
+    await expect.poll(() => page.locator("#welcome code").textContent()).toBe(`export LANGSMITH_ENDPOINT=${f.url} LANGSMITH_TRACING=true`);
+    expect(await page.locator("#empty").textContent()).toBe("No traces yet.");
     await screenshot(page, "empty-state.png");
     f.put(rootRun(1, { name: "first trace" }));
     await expect.poll(() => page.locator("a.trace .name").allTextContents()).toEqual(["first trace"]);
+    expect(await page.isVisible("#welcome")).toBe(false);
     expect(await page.locator("a.trace .meta").textContent()).toContain("1.50 s");
     expect(problems).toEqual([]);
   });
