@@ -56,6 +56,7 @@ pre.error-text { background:#fff5f5; color:var(--err); }
 table.events { border-collapse:collapse; font-size:12px; width:100%; }
 table.events td { border-bottom:1px solid #f1f2f6; padding:2px 6px; vertical-align:top; font-family:ui-monospace, monospace; }
 .empty { color:var(--muted); padding:16px; }
+#welcome:not([hidden]) ~ * { display:none; }
 #welcome { padding:24px 28px; border-bottom:1px solid var(--line); }
 #welcome h2 { font-size:18px; margin:0 0 8px; }
 #welcome p { color:var(--muted); margin:0 0 10px; }
