@@ -14,7 +14,9 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { KVMap } from "../core/types.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
-import { type RunRecord, RunIndex, type TraceSummary, byDottedOrder, mergeEntry } from "./run-index.js";
+import { RunIndex, type TraceSummary, byDottedOrder, mergeEntry } from "./run-index.js";
+import { type RunSummary, toRunSummary } from "./run-summary.js";
+import { type TraceFilter, type TracePage, parseTraceFilter, queryTraces } from "./trace-query.js";
 import { type LogLine, type OpenLogFile, RunLog } from "./run-log.js";
 import { InvalidRunError, type LogEntry, type StoredRun, assertEntries, checkEntry } from "./run-schema.js";
 import { SetAside } from "./set-aside.js";
@@ -22,6 +24,18 @@ import { SetAside } from "./set-aside.js";
 export { InvalidRunError, type LogEntry, type StoredRun } from "./run-schema.js";
 export { DataDirLockedError } from "./data-dir-lock.js";
 export type { TraceSummary } from "./run-index.js";
+export type { RunSummary } from "./run-summary.js";
+export type { TraceFilter, TracePage } from "./trace-query.js";
+
+/** What changed since a sequence number (`GET /api/changes`). */
+export interface ChangePage {
+  traces: TraceSummary[];
+  /** The log offset to ask from next time. */
+  seq: number;
+}
+
+/** Told after each stored entry: the trace id (undefined while the run has none) and run id. */
+export type ChangeListener = (traceId: string | undefined, runId: string) => void;
 
 export interface RunStoreOptions {
   /** How the log file is opened; tests pass one that fails like a full disk. */
@@ -43,12 +57,14 @@ const LOG_NAME = "runs.jsonl";
 const SET_ASIDE_NAME = "runs.rejected.jsonl";
 /** The longest line written or replayed: well under V8's string limit, far over any real run. */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
-/** Runs read back from the log at once when a trace is served. */
-const READ_BATCH = 256;
+/** Entries closer together than this are read in one read when a trace is served. */
+const READ_GAP_BYTES = 64 * 1024;
+const READ_SPAN_BYTES = 4 * 1024 * 1024;
 const BLANK = Buffer.alloc(1024 * 1024, 0x20);
 
 export class RunStore {
   readonly #index = new RunIndex();
+  readonly #listeners = new Set<ChangeListener>();
   #writing: Promise<void> = Promise.resolve();
   #closed: Promise<void> | undefined;
   readonly opened: OpenReport;
@@ -60,6 +76,12 @@ export class RunStore {
     private readonly setAside: SetAside,
   ) {
     this.opened = { entries: 0, setAside: 0, leftInPlace: 0, setAsidePath: setAside.path };
+    this.#index.onChange = (trace, run) => {
+      if (this.#listeners.size === 0) return;
+      const traceId = trace === -1 ? undefined : this.#index.traceId(trace);
+      const runId = this.#index.runId(run);
+      for (const listener of this.#listeners) listener(traceId, runId);
+    };
   }
 
   /**
@@ -162,31 +184,88 @@ export class RunStore {
     await write;
   }
 
+  /** The newest traces first (the first page of an unfiltered list). */
   traces(limit = 100): TraceSummary[] {
-    return this.#index.traces(limit);
+    return this.query(parseTraceFilter(new URLSearchParams({ limit: String(limit) }))).traces;
+  }
+
+  /** One page of traces (trace-query.ts). */
+  query(filter: TraceFilter): TracePage {
+    return queryTraces(this.#index, filter);
+  }
+
+  /** Every trace changed after log offset `after`, oldest change first, up to `limit`. */
+  changes(after: number, limit: number): ChangePage {
+    const index = this.#index;
+    const traces: TraceSummary[] = [];
+    for (let e = index.entryAfter(after); e < index.entryCount; e++) {
+      const { run, end } = index.entryAt(e);
+      const trace = index.runTrace(run);
+      // A trace is listed at its latest change only.
+      if (trace === -1 || index.traceChangedAt(trace) !== end) continue;
+      traces.push(index.summary(trace));
+      if (traces.length === limit) return { traces, seq: end };
+    }
+    return { traces, seq: Math.max(after, index.seq) };
+  }
+
+  /** The summary of one trace, or undefined. */
+  traceSummary(traceId: string): TraceSummary | undefined {
+    const trace = this.#index.traceSlot(traceId);
+    return trace === -1 ? undefined : this.#index.summary(trace);
+  }
+
+  /** Listens to every stored entry; returns the function that stops it. */
+  subscribe(listener: ChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** The runs of one trace in dotted order (parents before children), read from the log; or undefined. */
   async trace(traceId: string): Promise<StoredRun[] | undefined> {
-    const records = this.#index.traceRuns(traceId);
-    if (!records) return undefined;
-    const list = [...records];
-    const runs: StoredRun[] = [];
-    for (let i = 0; i < list.length; i += READ_BATCH) {
-      runs.push(...(await Promise.all(list.slice(i, i + READ_BATCH).map((record) => this.#read(record)))));
-    }
-    return runs.sort(byDottedOrder);
+    const trace = this.#index.traceSlot(traceId);
+    if (trace === -1) return undefined;
+    return (await this.#readRuns([...this.#index.traceRuns(trace)])).sort(byDottedOrder);
   }
 
-  /** A run as its entries merge, replayed from the log. */
-  async #read(record: RunRecord): Promise<StoredRun> {
-    const reads = [...this.#index.entries(record)].map(([offset, length]) => this.log.read(offset, length));
-    let run: KVMap | undefined;
-    for (const bytes of await Promise.all(reads)) {
-      const entry = JSON.parse(bytes.toString("utf8")) as LogEntry;
-      run = mergeEntry(run, entry.op, entry.run);
+  /** The tree of one trace as summaries (no inputs, outputs or event bodies), in dotted order. */
+  async traceTree(traceId: string): Promise<RunSummary[] | undefined> {
+    return (await this.trace(traceId))?.map(toRunSummary);
+  }
+
+  /** One run of a trace as stored, or undefined. */
+  async run(traceId: string, runId: string): Promise<StoredRun | undefined> {
+    const slot = this.#index.runSlot(runId);
+    if (slot === -1 || this.#index.runTrace(slot) !== this.#index.traceSlot(traceId)) return undefined;
+    return (await this.#readRuns([slot]))[0];
+  }
+
+  /** Runs as their entries merge, read from the log in few large reads (entries sorted by offset). */
+  async #readRuns(slots: readonly number[]): Promise<StoredRun[]> {
+    const wanted: { offset: number; length: number; run: number }[] = [];
+    slots.forEach((slot, run) => {
+      for (const [offset, length] of this.#index.entries(slot)) wanted.push({ offset, length, run });
+    });
+    wanted.sort((a, b) => a.offset - b.offset);
+    const merged: (KVMap | undefined)[] = new Array(slots.length);
+    for (let i = 0; i < wanted.length; ) {
+      const first = wanted[i] as (typeof wanted)[number];
+      let j = i + 1;
+      let end = first.offset + first.length;
+      while (j < wanted.length) {
+        const next = wanted[j] as (typeof wanted)[number];
+        if (next.offset - end > READ_GAP_BYTES || next.offset + next.length - first.offset > READ_SPAN_BYTES) break;
+        end = Math.max(end, next.offset + next.length);
+        j++;
+      }
+      const bytes = await this.log.read(first.offset, end - first.offset);
+      for (; i < j; i++) {
+        const { offset, length, run } = wanted[i] as (typeof wanted)[number];
+        const entry = JSON.parse(bytes.toString("utf8", offset - first.offset, offset - first.offset + length)) as LogEntry;
+        merged[run] = mergeEntry(merged[run], entry.op, entry.run);
+      }
     }
-    return run as StoredRun;
+    return merged as StoredRun[];
   }
 
   /** Waits for the write under way, then closes the log and releases the data dir. Idempotent. */
