@@ -61,11 +61,24 @@ export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 const READ_GAP_BYTES = 64 * 1024;
 const READ_SPAN_BYTES = 4 * 1024 * 1024;
 const BLANK = Buffer.alloc(1024 * 1024, 0x20);
+/** The most bytes one group commit writes (a single larger append still goes alone). */
+const GROUP_BYTES = 16 * 1024 * 1024;
+
+interface PendingAppend {
+  entries: readonly LogEntry[];
+  lengths: number[];
+  data: Buffer;
+  resolve(): void;
+  reject(error: unknown): void;
+}
 
 export class RunStore {
   readonly #index = new RunIndex();
   readonly #listeners = new Set<ChangeListener>();
   #writing: Promise<void> = Promise.resolve();
+  readonly #pending: PendingAppend[] = [];
+  #committing = false;
+  #closing = false;
   #closed: Promise<void> | undefined;
   readonly opened: OpenReport;
 
@@ -170,18 +183,50 @@ export class RunStore {
     const longest = lengths.reduce((a, b) => Math.max(a, b), 0);
     if (longest > MAX_LINE_BYTES) throw new InvalidRunError(`a run of ${longest} bytes is over the store's ${MAX_LINE_BYTES}`);
     const data = Buffer.from(`${lines.join("\n")}\n`);
-    // Writes are serialized so lines never interleave, and indexed in log order.
-    const write = this.#writing.then(async () => {
-      if (this.#closed) throw new Error("run store is closed");
-      let offset = await this.log.append(data);
-      entries.forEach((entry, i) => {
-        const length = lengths[i] as number;
-        this.#index.add(entry, offset, length);
-        offset += length + 1;
-      });
+    if (this.#closed) throw new Error("run store is closed");
+    await new Promise<void>((resolve, reject) => {
+      this.#pending.push({ entries, lengths, data, resolve, reject });
+      if (this.#pending.length === 1 && !this.#committing) this.#writing = this.#commit();
     });
-    this.#writing = write.catch(() => {});
-    await write;
+  }
+
+  /**
+   * Group commit: the appends that queued while a write was under way go out as one write and
+   * one fsync (up to GROUP_BYTES), each acknowledged once it is durable. A failure fails the
+   * whole group, and nothing of it is kept (the log cuts it off), so each request is still
+   * all-or-nothing; clients retry a 507.
+   */
+  async #commit(): Promise<void> {
+    this.#committing = true;
+    try {
+      while (this.#pending.length > 0) {
+        let bytes = 0;
+        let count = 0;
+        while (count < this.#pending.length && (count === 0 || bytes + (this.#pending[count] as PendingAppend).data.length <= GROUP_BYTES)) {
+          bytes += (this.#pending[count] as PendingAppend).data.length;
+          count++;
+        }
+        const group = this.#pending.splice(0, count);
+        try {
+          if (this.#closing) throw new Error("run store is closed");
+          let offset = await this.log.append(group.length === 1 ? (group[0] as PendingAppend).data : Buffer.concat(group.map((g) => g.data), bytes));
+          // Indexed in log order, so the index's entries stay sorted by offset.
+          for (const { entries, lengths } of group) {
+            entries.forEach((entry, i) => {
+              const length = lengths[i] as number;
+              this.#index.add(entry, offset, length);
+              offset += length + 1;
+            });
+          }
+        } catch (error) {
+          for (const g of group) g.reject(error);
+          continue;
+        }
+        for (const g of group) g.resolve();
+      }
+    } finally {
+      this.#committing = false;
+    }
   }
 
   /** The newest traces first (the first page of an unfiltered list). */
@@ -271,6 +316,7 @@ export class RunStore {
   /** Waits for the write under way, then closes the log and releases the data dir. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      this.#closing = true;
       await this.#writing;
       await this.log.close();
       await this.setAside.close();
