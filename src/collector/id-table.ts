@@ -4,7 +4,6 @@
  * where a Map of strings costs ~100). Any other text (a trace id is free text on the wire) goes
  * to a plain Map beside it: rare, and still exact.
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const EMPTY = -1;
 /** Hex positions of the 32 digits in a canonical UUID. */
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35];
@@ -30,8 +29,18 @@ export class IdTable {
     return this.#find(this.#scratch);
   }
 
-  /** The slot of `id`, added when new. */
+  /** The slot of `id`, added when new (`isNew` tells which). */
   add(id: string): number {
+    return this.addNew(id).slot;
+  }
+
+  addNew(id: string): { slot: number; isNew: boolean } {
+    const before = this.#size;
+    const slot = this.#add(id);
+    return { slot, isNew: this.#size > before };
+  }
+
+  #add(id: string): number {
     if (!this.#parse(id)) {
       const known = this.#others.get(id);
       if (known !== undefined) return known;
@@ -72,11 +81,16 @@ export class IdTable {
     return x < y ? -1 : x > y ? 1 : 0;
   }
 
+  /** Reads a lower-case canonical UUID into #scratch; false for any other text. */
   #parse(id: string): boolean {
-    if (id.length !== 36 || !UUID.test(id)) return false;
+    if (id.length !== 36 || id.charCodeAt(8) !== 0x2d || id.charCodeAt(13) !== 0x2d || id.charCodeAt(18) !== 0x2d || id.charCodeAt(23) !== 0x2d) return false;
     for (let w = 0; w < 4; w++) {
       let word = 0;
-      for (let d = 0; d < 8; d++) word = word * 16 + hexValue(id.charCodeAt(DIGITS[w * 8 + d] as number));
+      for (let d = 0; d < 8; d++) {
+        const digit = hexValue(id.charCodeAt(DIGITS[w * 8 + d] as number));
+        if (digit < 0) return false;
+        word = word * 16 + digit;
+      }
       this.#scratch[w] = word >>> 0;
     }
     return true;
@@ -123,8 +137,11 @@ export class IdTable {
   }
 }
 
+/** 0-15 for a lower-case hex digit, else -1. */
 function hexValue(code: number): number {
-  return code <= 0x39 ? code - 0x30 : code - 0x57;
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x61 && code <= 0x66) return code - 0x57;
+  return -1;
 }
 
 /** Copies `old` into the larger `bigger` and returns it. */

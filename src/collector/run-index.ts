@@ -45,10 +45,19 @@ class Table<K extends string> {
   size = 0;
   capacity = 1024;
   readonly cols: Record<K, Column>;
+  #ints: Int32Array[] = [];
+  #floats: Float64Array[] = [];
 
   constructor(private readonly make: Record<K, (n: number) => Column>) {
     this.cols = {} as Record<K, Column>;
     for (const key of Object.keys(make) as K[]) this.cols[key] = make[key](this.capacity);
+    this.#sortColumns();
+  }
+
+  #sortColumns(): void {
+    const columns = Object.values<Column>(this.cols);
+    this.#ints = columns.filter((c): c is Int32Array => c instanceof Int32Array);
+    this.#floats = columns.filter((c): c is Float64Array => c instanceof Float64Array);
   }
 
   /** A new record's slot; Int32 columns start at -1, Float64 at NaN, others at 0. */
@@ -56,12 +65,11 @@ class Table<K extends string> {
     if (this.size === this.capacity) {
       this.capacity *= 2;
       for (const key of Object.keys(this.make) as K[]) this.cols[key] = grow(this.cols[key] as Int32Array, this.make[key](this.capacity) as Int32Array);
+      this.#sortColumns();
     }
     const slot = this.size++;
-    for (const column of Object.values<Column>(this.cols)) {
-      if (column instanceof Int32Array) column[slot] = NONE;
-      else if (column instanceof Float64Array) column[slot] = Number.NaN;
-    }
+    for (const column of this.#ints) column[slot] = NONE;
+    for (const column of this.#floats) column[slot] = Number.NaN;
     return slot;
   }
 }
@@ -132,10 +140,9 @@ export class RunIndex {
   /** Indexes an entry stored at `offset` (`length` bytes, without its newline). */
   add({ op, run }: LogEntry, offset: number, length: number): void {
     const runs = this.#runs;
-    let r = this.#runIds.get(run.id);
-    const existed = r !== NONE;
-    if (!existed) r = this.#runIds.add(run.id);
-    if (r === runs.size) runs.push();
+    const { slot: r, isNew } = this.#runIds.addNew(run.id);
+    const existed = !isNew;
+    if (isNew) runs.push();
     const e = this.#pushEntry(offset, length, r);
     const c = runs.cols;
     if (c.first[r] === NONE) c.first[r] = e;
@@ -203,9 +210,8 @@ export class RunIndex {
 
   #join(r: number, runId: string, traceId: string): void {
     const traces = this.#traces;
-    let t = this.#traceIds.get(traceId);
-    if (t === NONE) {
-      t = this.#traceIds.add(traceId);
+    const { slot: t, isNew } = this.#traceIds.addNew(traceId);
+    if (isNew) {
       traces.push();
       traces.cols.runCount[t] = 0;
       traces.cols.errorRuns[t] = 0;
