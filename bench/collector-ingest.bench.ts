@@ -4,8 +4,9 @@
  * durably (fsync before each 202). Then: the collector's RSS, the first page and a filtered
  * search over the million runs, and a restart (the time to open the log and answer again).
  *
- * Both processes run from a private copy of the build, as the exporter bench does; the worker is
- * the exporter bench's (`exporter-worker.mjs`: waves of 100 traced root calls, then flush).
+ * Both processes run from a private copy of the build, as the exporter bench does; the worker
+ * (`collector-ingest-worker.mjs`) makes waves of 100 traced root calls and awaits the client's
+ * flush every 50,000, so it never outruns the collector: nothing may be dropped.
  * `COLLECTOR_BENCH_RUNS` shrinks the run count for a quick look.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -19,7 +20,7 @@ import { formatNumber } from "./lib/report.js";
 import { type ResultRow, defineBench } from "./lib/types.js";
 
 const RUNS = Number(process.env.COLLECTOR_BENCH_RUNS ?? 1_000_000);
-const WORKER_SOURCE = fileURLToPath(new URL("./exporter-worker.mjs", import.meta.url));
+const WORKER_SOURCE = fileURLToPath(new URL("./collector-ingest-worker.mjs", import.meta.url));
 const MiB = 1024 * 1024;
 
 interface Snapshot {
@@ -32,7 +33,7 @@ function snapshotBuild(): Snapshot {
   copyFileSync(join(REPO_ROOT, "package.json"), join(dir, "package.json"));
   cpSync(join(REPO_ROOT, "dist"), join(dir, "dist"), { recursive: true });
   symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-  copyFileSync(WORKER_SOURCE, join(dir, "exporter-worker.mjs"));
+  copyFileSync(WORKER_SOURCE, join(dir, "collector-ingest-worker.mjs"));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -41,6 +42,8 @@ interface Running {
   url: string;
   /** Milliseconds from spawn to the collector's first line (its log opened, listening). */
   startMs: number;
+  /** The runs it said it opened with. */
+  runs: number;
 }
 
 /** `tracewire dev --port 0` in its own process; resolves once it prints its URL. */
@@ -53,13 +56,15 @@ async function startCollector(snapshot: Snapshot, dataDir: string): Promise<Runn
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString("utf8");
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(output);
+      const match = /(http:\/\/127\.0\.0\.1:\d+) \((\d+) runs/.exec(output);
       if (match) resolve(match[0]);
     });
     child.once("exit", (code) => reject(new Error(`collector exited (${code}) before listening: ${output}`)));
   });
+  const startMs = performance.now() - started;
   child.stdout?.resume();
-  return { child, url, startMs: performance.now() - started };
+  const [, base, runs] = /(http:\/\/127\.0\.0\.1:\d+) \((\d+) runs/.exec(url) as RegExpExecArray;
+  return { child, url: base as string, startMs, runs: Number(runs) };
 }
 
 async function stop(running: Running): Promise<void> {
@@ -76,8 +81,14 @@ function rssOf(pid: number): { rss: number; peak: number } {
   return { rss: (kib("VmRSS") * 1024) / MiB, peak: (kib("VmHWM") * 1024) / MiB };
 }
 
-async function runWorker(snapshot: Snapshot, url: string): Promise<{ runsPerSec: number; seconds: number }> {
-  const child = spawn(process.execPath, [join(snapshot.dir, "exporter-worker.mjs"), "tracewire", String(RUNS), url], {
+interface IngestResult {
+  runsPerSec: number;
+  seconds: number;
+  stats: { dropped?: Record<string, number> };
+}
+
+async function runWorker(snapshot: Snapshot, url: string): Promise<IngestResult> {
+  const child = spawn(process.execPath, [join(snapshot.dir, "collector-ingest-worker.mjs"), String(RUNS), url], {
     cwd: snapshot.dir,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -87,7 +98,7 @@ async function runWorker(snapshot: Snapshot, url: string): Promise<{ runsPerSec:
   });
   const [code] = (await once(child, "exit")) as [number | null];
   if (code !== 0) throw new Error(`ingest worker exited ${code}: ${output}`);
-  return JSON.parse(output.trim().split("\n").at(-1) as string) as { runsPerSec: number; seconds: number };
+  return JSON.parse(output.trim().split("\n").at(-1) as string) as IngestResult;
 }
 
 /** Milliseconds of one GET, and its JSON. */
@@ -131,6 +142,8 @@ export default defineBench({
       if (before.pageCount !== 50 && RUNS >= 50) throw new Error(`first page has ${before.pageCount} traces`);
       await stop(running);
       running = await startCollector(snapshot, dataDir);
+      const dropped = Object.values(ingest.stats.dropped ?? {}).reduce((a, b) => a + b, 0);
+      if (running.runs !== RUNS || dropped > 0) throw new Error(`LOST RUNS: ${running.runs} of ${RUNS} stored, client dropped ${dropped}`);
       const reopened = rssOf(running.child.pid as number);
       const after = await queryTimes(running.url);
       ctx.log(`ingest ${formatNumber(ingest.runsPerSec)} runs/s; restart ${running.startMs.toFixed(0)} ms; rss ${JSON.stringify({ afterIngest, reopened })}`);
@@ -154,7 +167,7 @@ export default defineBench({
           better: "higher",
           values: { tracewire: { value: ingest.runsPerSec } },
           goals: [{ kind: "absolute", min: 50_000 }],
-          note: `first call to flush() resolved: ${ingest.seconds.toFixed(1)} s`,
+          note: `first call to the last flush() resolved: ${ingest.seconds.toFixed(1)} s; all ${formatNumber(RUNS)} runs there after the restart, none dropped`,
         },
         row("rss", "collector peak RSS (ingest and queries)", "peak RSS", "MiB", rssOf(running.child.pid as number).peak > afterIngest.peak ? rssOf(running.child.pid as number).peak : afterIngest.peak, 300,
           `after ingest ${afterIngest.rss.toFixed(0)} MiB (peak ${afterIngest.peak.toFixed(0)}); after restart ${reopened.rss.toFixed(0)} MiB (peak ${reopened.peak.toFixed(0)})`),

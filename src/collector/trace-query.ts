@@ -1,7 +1,7 @@
 /**
  * `GET /api/traces`: one page of traces, newest first, filtered, with an opaque cursor for the
- * next. Filters on runs (`q`, `name`, `run_type`, `tag`, `metadata`, `error`) match when any run
- * of the trace does; `project`, `min_ms`/`max_ms` and `since`/`until` are the trace's (its
+ * next. Filters on runs (`q`, `name`, `run_type`, `tag`, `metadata`, `error`) are each met when
+ * any run of the trace meets it; `project`, `min_ms`/`max_ms` and `since`/`until` are the trace's (its
  * root's). Each string filter is tested once per distinct string in the index's pools, then runs
  * are compared by number, so a page over a million runs is a scan of typed arrays.
  */
@@ -144,10 +144,14 @@ function traceMatches(index: RunIndex, filter: TraceFilter, trace: number, proje
   return true;
 }
 
-function anyRun(index: RunIndex, trace: number, tests: readonly RunTest[]): boolean {
-  if (tests.length === 0) return true;
-  for (const run of index.traceRuns(trace)) if (tests.every((test) => test(run))) return true;
-  return false;
+/** Each run filter is met by some run of the trace (not necessarily the same one). */
+function everyTestMet(index: RunIndex, trace: number, tests: readonly RunTest[]): boolean {
+  for (const test of tests) {
+    let met = false;
+    for (const run of index.traceRuns(trace)) if ((met = test(run))) break;
+    if (!met) return false;
+  }
+  return true;
 }
 
 /** One page of `filter` over the index. */
@@ -165,7 +169,7 @@ export function queryTraces(index: RunIndex, filter: TraceFilter): TracePage {
   for (let i = from; i < sorted.length; i++) {
     const trace = sorted[i] as number;
     if (filter.sinceUs !== undefined && index.traceStartUs(trace) < since) break;
-    if (!traceMatches(index, filter, trace, projectId) || !anyRun(index, trace, tests)) continue;
+    if (!traceMatches(index, filter, trace, projectId) || !everyTestMet(index, trace, tests)) continue;
     if (traces.length === filter.limit) {
       const position = { key: index.traceStartUs(last), id: index.traceId(last) };
       return { traces, next_cursor: encodeCursor(position) };
