@@ -1,3 +1,5 @@
+import type { SnapshotReader, SnapshotWriter } from "./index-snapshot.js";
+
 /**
  * Ids → dense slots without an object per id: a lower-case canonical UUID is kept as four 32-bit
  * words in one typed array, found through an open-addressing hash table (about 24 bytes an id,
@@ -82,6 +84,26 @@ export class IdTable {
   }
 
   /** Reads a lower-case canonical UUID into #scratch; false for any other text. */
+  save(w: SnapshotWriter, name: string): void {
+    w.value(`${name}.size`, this.#size);
+    w.value(`${name}.others`, [...this.#others]);
+    w.array(`${name}.words`, this.#words.subarray(0, this.#size * 4));
+    w.array(`${name}.isUuid`, this.#isUuid.subarray(0, this.#size));
+    w.array(`${name}.buckets`, this.#buckets);
+  }
+
+  load(r: SnapshotReader, name: string): void {
+    this.#size = r.value<number>(`${name}.size`);
+    const capacity = Math.max(1024, this.#size);
+    this.#words = r.array(`${name}.words`, (n) => new Uint32Array(n), capacity * 4);
+    this.#isUuid = r.array(`${name}.isUuid`, (n) => new Uint8Array(n), capacity);
+    this.#buckets = r.array(`${name}.buckets`, (n) => new Int32Array(n));
+    for (const [id, slot] of r.value<[string, number][]>(`${name}.others`)) {
+      this.#others.set(id, slot);
+      this.#otherIds.set(slot, id);
+    }
+  }
+
   #parse(id: string): boolean {
     if (id.length !== 36 || id.charCodeAt(8) !== 0x2d || id.charCodeAt(13) !== 0x2d || id.charCodeAt(18) !== 0x2d || id.charCodeAt(23) !== 0x2d) return false;
     for (let w = 0; w < 4; w++) {

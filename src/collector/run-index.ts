@@ -12,6 +12,7 @@
  */
 import type { KVMap } from "../core/types.js";
 import { IdTable, grow } from "./id-table.js";
+import type { SnapshotReader, SnapshotWriter } from "./index-snapshot.js";
 import { createIsoTimeParser, formatIsoTime } from "./iso-time.js";
 import type { LogEntry } from "./run-schema.js";
 import { StringPool } from "./string-pool.js";
@@ -51,6 +52,18 @@ class Table<K extends string> {
   constructor(private readonly make: Record<K, (n: number) => Column>) {
     this.cols = {} as Record<K, Column>;
     for (const key of Object.keys(make) as K[]) this.cols[key] = make[key](this.capacity);
+    this.#sortColumns();
+  }
+
+  save(w: SnapshotWriter, name: string): void {
+    w.value(`${name}.size`, this.size);
+    for (const [key, column] of Object.entries<Column>(this.cols)) w.array(`${name}.${key}`, column.subarray(0, this.size));
+  }
+
+  load(r: SnapshotReader, name: string): void {
+    this.size = r.value<number>(`${name}.size`);
+    this.capacity = Math.max(1024, this.size);
+    for (const key of Object.keys(this.make) as K[]) this.cols[key] = r.array(`${name}.${key}`, this.make[key] as (n: number) => Int32Array, this.capacity);
     this.#sortColumns();
   }
 
@@ -135,6 +148,36 @@ export class RunIndex {
 
   runId(run: number): string {
     return this.#runIds.idOf(run);
+  }
+
+  /** Everything the index holds, for the snapshot beside the log (index-snapshot.ts). */
+  save(w: SnapshotWriter): void {
+    w.value("seq", this.#seq);
+    w.value("oddTimes", [...this.#oddTimes]);
+    this.#runIds.save(w, "runIds");
+    this.#traceIds.save(w, "traceIds");
+    for (const [name, pool] of this.#pools()) pool.save(w, name);
+    this.#entries.save(w, "entries");
+    this.#runs.save(w, "runs");
+    this.#traces.save(w, "traces");
+    this.order.save(w);
+  }
+
+  /** Restores a saved index into this empty one; throws when the snapshot lacks a part. */
+  load(r: SnapshotReader): void {
+    this.#seq = r.value<number>("seq");
+    for (const [key, text] of r.value<[number, string][]>("oddTimes")) this.#oddTimes.set(key, text);
+    this.#runIds.load(r, "runIds");
+    this.#traceIds.load(r, "traceIds");
+    for (const [name, pool] of this.#pools()) pool.load(r, name);
+    this.#entries.load(r, "entries");
+    this.#runs.load(r, "runs");
+    this.#traces.load(r, "traces");
+    this.order.load(r);
+  }
+
+  #pools(): [string, StringPool][] {
+    return [["names", this.names], ["runTypes", this.runTypes], ["projects", this.projects], ["tagSets", this.tagSets], ["metaSets", this.metaSets]];
   }
 
   /** Indexes an entry stored at `offset` (`length` bytes, without its newline). */

@@ -20,6 +20,8 @@ import { type TraceFilter, type TracePage, parseTraceFilter, queryTraces } from 
 import { type LogLine, type OpenLogFile, RunLog } from "./run-log.js";
 import { InvalidRunError, type LogEntry, type StoredRun, assertEntries, checkEntry } from "./run-schema.js";
 import { SetAside } from "./set-aside.js";
+import { createHash } from "node:crypto";
+import { SnapshotWriter, readSnapshot, writeSnapshot } from "./index-snapshot.js";
 
 export { InvalidRunError, type LogEntry, type StoredRun } from "./run-schema.js";
 export { DataDirLockedError } from "./data-dir-lock.js";
@@ -44,8 +46,10 @@ export interface RunStoreOptions {
 
 /** What replay found. */
 export interface OpenReport {
-  /** Entries (creates and updates) replayed. */
+  /** Entries (creates and updates) in the store once open. */
   entries: number;
+  /** Of those, entries read from the index snapshot rather than replayed from the log. */
+  fromSnapshot: number;
   /** Lines that could not be replayed, copied to `setAsidePath`. */
   setAside: number;
   /** Of those, lines that could not be copied (a full disk): skipped, left in the log as they are. */
@@ -55,6 +59,9 @@ export interface OpenReport {
 
 const LOG_NAME = "runs.jsonl";
 const SET_ASIDE_NAME = "runs.rejected.jsonl";
+const SNAPSHOT_NAME = "runs.index";
+/** The log bytes just before a snapshot's offset that must still be there for it to be trusted. */
+const FINGERPRINT_BYTES = 4096;
 /** The longest line written or replayed: well under V8's string limit, far over any real run. */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 /** Entries closer together than this are read in one read when a trace is served. */
@@ -88,7 +95,7 @@ export class RunStore {
     private readonly lock: DataDirLock,
     private readonly setAside: SetAside,
   ) {
-    this.opened = { entries: 0, setAside: 0, leftInPlace: 0, setAsidePath: setAside.path };
+    this.opened = { entries: 0, fromSnapshot: 0, setAside: 0, leftInPlace: 0, setAsidePath: setAside.path };
     this.#index.onChange = (trace, run) => {
       if (this.#listeners.size === 0) return;
       const traceId = trace === -1 ? undefined : this.#index.traceId(trace);
@@ -126,11 +133,49 @@ export class RunStore {
   }
 
   async #replay(): Promise<void> {
-    await this.log.scan(MAX_LINE_BYTES, (line) => {
-      const problem = this.#replayLine(line);
-      if (problem !== undefined) return this.#setLineAside(line, problem);
-      if (!line.terminated && line.length > 0) this.log.owesNewline();
-    });
+    const from = await this.#loadSnapshot();
+    await this.log.scan(
+      MAX_LINE_BYTES,
+      (line) => {
+        const problem = this.#replayLine(line);
+        if (problem !== undefined) return this.#setLineAside(line, problem);
+        if (!line.terminated && line.length > 0) this.log.owesNewline();
+      },
+      from,
+    );
+    this.opened.entries = this.#index.entryCount;
+  }
+
+  /** Loads the index snapshot when the log still holds what it covers; returns where to replay from. */
+  async #loadSnapshot(): Promise<number> {
+    const snapshot = await readSnapshot(join(this.directory, SNAPSHOT_NAME));
+    if (!snapshot || snapshot.logEnd <= 0 || snapshot.logEnd > this.log.end) return 0;
+    const { fingerprint, lastByte } = await this.#fingerprint(snapshot.logEnd);
+    if (fingerprint !== snapshot.fingerprint) return 0;
+    try {
+      this.#index.load(snapshot.reader);
+    } catch {
+      return 0; // A snapshot of another version: replay the log whole (the index is still empty).
+    }
+    this.opened.fromSnapshot = this.#index.entryCount;
+    if (lastByte !== 0x0a) this.log.owesNewline();
+    return snapshot.logEnd;
+  }
+
+  async #fingerprint(end: number): Promise<{ fingerprint: string; lastByte: number }> {
+    const start = Math.max(0, end - FINGERPRINT_BYTES);
+    const bytes = await this.log.read(start, end - start);
+    return { fingerprint: `${end}:${createHash("sha256").update(bytes).digest("hex")}`, lastByte: bytes[bytes.length - 1] ?? 0x0a };
+  }
+
+  /** Writes the index beside the log, so the next open replays only what comes after it. */
+  async #saveSnapshot(): Promise<void> {
+    const end = this.log.end;
+    if (end === 0 || this.#index.entryCount === 0) return;
+    const snapshot = new SnapshotWriter();
+    this.#index.save(snapshot);
+    const { fingerprint } = await this.#fingerprint(end);
+    await writeSnapshot(join(this.directory, SNAPSHOT_NAME), end, fingerprint, snapshot);
   }
 
   /** Applies one line; returns why it cannot be, or undefined (applied, or blank). */
@@ -318,6 +363,8 @@ export class RunStore {
     this.#closed ??= (async () => {
       this.#closing = true;
       await this.#writing;
+      // A shortcut only: a failure (a full disk) leaves the last one, which still covers a prefix.
+      await this.#saveSnapshot().catch(() => {});
       await this.log.close();
       await this.setAside.close();
       await this.lock.release();

@@ -1,3 +1,5 @@
+import type { SnapshotReader, SnapshotWriter } from "./index-snapshot.js";
+
 /**
  * Repeated strings (names, run types, projects, tag lists, metadata pairs) kept once and referred
  * to by number, so a million runs named "chat" hold one "chat". Queries test each distinct string
@@ -29,6 +31,14 @@ export class StringPool {
 
   text(id: number): string | undefined {
     return id < 0 ? undefined : this.#texts[id];
+  }
+
+  save(w: SnapshotWriter, name: string): void {
+    w.value(name, this.#texts);
+  }
+
+  load(r: SnapshotReader, name: string): void {
+    for (const text of r.value<string[]>(name)) this.intern(text);
   }
 
   /** A flag per string: 1 where `test` holds. */

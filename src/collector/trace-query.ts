@@ -160,14 +160,14 @@ export function queryTraces(index: RunIndex, filter: TraceFilter): TracePage {
   const projectId = filter.project === undefined ? -2 : index.projects.lookup(filter.project);
   if (!tests || projectId === -1) return { traces: [], next_cursor: null };
   const order = index.order;
-  const sorted = order.sorted();
+  const count = order.length;
   let from = filter.cursor ? order.indexAfter(filter.cursor) : 0;
   if (filter.untilUs !== undefined) from = Math.max(from, order.indexAtOrBelow(filter.untilUs));
   const since = filter.sinceUs ?? Number.NEGATIVE_INFINITY;
   const traces: TraceSummary[] = [];
   let last = -1;
-  for (let i = from; i < sorted.length; i++) {
-    const trace = sorted[i] as number;
+  for (let i = from; i < count; i++) {
+    const trace = order.at(i);
     if (filter.sinceUs !== undefined && index.traceStartUs(trace) < since) break;
     if (!traceMatches(index, filter, trace, projectId) || !everyTestMet(index, trace, tests)) continue;
     if (traces.length === filter.limit) {
