@@ -8,6 +8,7 @@
  * Format: 8-byte magic, a 4-byte length, a JSON header (blob names and sizes, plain values),
  * then each typed array's bytes, 8-byte aligned.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 
 const MAGIC = Buffer.from("TWIDX001");
@@ -37,10 +38,12 @@ export class SnapshotWriter {
   }
 }
 
+/** Reads each saved array straight into its final, full-capacity array: no second copy in memory. */
 export class SnapshotReader {
   constructor(
+    private readonly fd: number,
     private readonly values: Record<string, unknown>,
-    private readonly arrays: Map<string, Typed>,
+    private readonly blobs: Map<string, { kind: Kind; length: number; position: number }>,
   ) {}
 
   value<T>(name: string): T {
@@ -48,13 +51,26 @@ export class SnapshotReader {
     return this.values[name] as T;
   }
 
-  /** The saved array, copied into a new one of at least `capacity` elements. */
+  /** The saved array, in a new one of at least `capacity` elements. */
   array<T extends Typed>(name: string, make: (n: number) => T, capacity = 0): T {
-    const saved = this.arrays.get(name);
-    if (!saved) throw new Error(`snapshot: no ${name}`);
-    const out = make(Math.max(capacity, saved.length));
-    out.set(saved as never);
+    const blob = this.blobs.get(name);
+    if (!blob) throw new Error(`snapshot: no ${name}`);
+    const out = make(Math.max(capacity, blob.length));
+    if (out.BYTES_PER_ELEMENT !== KINDS[blob.kind].BYTES_PER_ELEMENT) throw new Error(`snapshot: ${name} is a ${blob.kind}`);
+    const bytes = new Uint8Array(out.buffer, out.byteOffset, blob.length * out.BYTES_PER_ELEMENT);
+    for (let done = 0; done < bytes.length; ) {
+      const read = readSync(this.fd, bytes, done, bytes.length - done, blob.position + done);
+      if (read === 0) throw new Error(`snapshot: ${name} cut short`);
+      done += read;
+    }
     return out;
+  }
+
+  /** The number of elements saved under `name`. */
+  lengthOf(name: string): number {
+    const blob = this.blobs.get(name);
+    if (!blob) throw new Error(`snapshot: no ${name}`);
+    return blob.length;
   }
 }
 
@@ -98,43 +114,39 @@ export async function writeSnapshot(path: string, logEnd: number, fingerprint: s
   await rename(temporary, path);
 }
 
+export interface OpenedSnapshot {
+  logEnd: number;
+  fingerprint: string;
+  reader: SnapshotReader;
+  close(): void;
+}
+
 /** The snapshot, if it exists and is readable; `undefined` otherwise (then the log is replayed whole). */
-export async function readSnapshot(path: string): Promise<{ logEnd: number; fingerprint: string; reader: SnapshotReader } | undefined> {
-  let file;
+export function readSnapshot(path: string): OpenedSnapshot | undefined {
+  let fd: number;
   try {
-    file = await open(path, "r");
+    fd = openSync(path, "r");
   } catch {
     return undefined;
   }
+  const close = (): void => closeSync(fd);
   try {
-    const { size } = await file.stat();
-    const all = Buffer.allocUnsafe(size);
-    for (let done = 0; done < size; ) {
-      const { bytesRead } = await file.read(all, done, size - done, done);
-      if (bytesRead === 0) return undefined;
-      done += bytesRead;
-    }
-    if (size < MAGIC.length + 4 || !all.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-    const jsonLength = all.readUInt32LE(MAGIC.length);
-    const header = JSON.parse(all.toString("utf8", MAGIC.length + 4, MAGIC.length + 4 + jsonLength)) as Header;
-    let at = pad8(MAGIC.length + 4 + jsonLength);
-    const arrays = new Map<string, Typed>();
+    const prefix = Buffer.alloc(MAGIC.length + 4);
+    if (readSync(fd, prefix, 0, prefix.length, 0) !== prefix.length || !prefix.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error("not a snapshot");
+    const json = Buffer.alloc(prefix.readUInt32LE(MAGIC.length));
+    if (readSync(fd, json, 0, json.length, prefix.length) !== json.length) throw new Error("header cut short");
+    const header = JSON.parse(json.toString("utf8")) as Header;
+    let position = pad8(prefix.length + json.length);
+    const blobs = new Map<string, { kind: Kind; length: number; position: number }>();
     for (const { name, kind, length } of header.blobs) {
-      const Make = KINDS[kind];
-      if (!Make) return undefined;
-      const bytes = length * Make.BYTES_PER_ELEMENT;
-      if (at + bytes > size) return undefined;
-      // Aligned at 8 within a fresh Buffer whose own offset may not be: copy to be safe.
-      const array = new Make(length);
-      new Uint8Array(array.buffer).set(all.subarray(at, at + bytes));
-      arrays.set(name, array);
-      at += pad8(bytes);
+      if (!(kind in KINDS)) throw new Error(`unknown array kind ${kind}`);
+      blobs.set(name, { kind, length, position });
+      position += pad8(length * KINDS[kind].BYTES_PER_ELEMENT);
     }
-    return { logEnd: header.logEnd, fingerprint: header.fingerprint, reader: new SnapshotReader(header.values, arrays) };
+    return { logEnd: header.logEnd, fingerprint: header.fingerprint, reader: new SnapshotReader(fd, header.values, blobs), close };
   } catch {
+    close();
     return undefined;
-  } finally {
-    await file.close();
   }
 }
 

@@ -80,7 +80,7 @@ interface PendingAppend {
 }
 
 export class RunStore {
-  readonly #index = new RunIndex();
+  #index = new RunIndex();
   readonly #listeners = new Set<ChangeListener>();
   #writing: Promise<void> = Promise.resolve();
   readonly #pending: PendingAppend[] = [];
@@ -96,6 +96,11 @@ export class RunStore {
     private readonly setAside: SetAside,
   ) {
     this.opened = { entries: 0, fromSnapshot: 0, setAside: 0, leftInPlace: 0, setAsidePath: setAside.path };
+    this.#wireIndex();
+  }
+
+  /** Tells the listeners of each entry the index takes. */
+  #wireIndex(): void {
     this.#index.onChange = (trace, run) => {
       if (this.#listeners.size === 0) return;
       const traceId = trace === -1 ? undefined : this.#index.traceId(trace);
@@ -148,17 +153,23 @@ export class RunStore {
 
   /** Loads the index snapshot when the log still holds what it covers; returns where to replay from. */
   async #loadSnapshot(): Promise<number> {
-    const snapshot = await readSnapshot(join(this.directory, SNAPSHOT_NAME));
-    if (!snapshot || snapshot.logEnd <= 0 || snapshot.logEnd > this.log.end) return 0;
-    const { fingerprint, lastByte } = await this.#fingerprint(snapshot.logEnd);
-    if (fingerprint !== snapshot.fingerprint) return 0;
+    const snapshot = readSnapshot(join(this.directory, SNAPSHOT_NAME));
+    if (!snapshot) return 0;
     try {
+      if (snapshot.logEnd <= 0 || snapshot.logEnd > this.log.end) return 0;
+      const { fingerprint, lastByte } = await this.#fingerprint(snapshot.logEnd);
+      if (fingerprint !== snapshot.fingerprint) return 0;
       this.#index.load(snapshot.reader);
+      if (lastByte !== 0x0a) this.log.owesNewline();
     } catch {
-      return 0; // A snapshot of another version: replay the log whole (the index is still empty).
+      // A snapshot cut short or of another version: replay the log whole, into a fresh index.
+      this.#index = new RunIndex();
+      this.#wireIndex();
+      return 0;
+    } finally {
+      snapshot.close();
     }
     this.opened.fromSnapshot = this.#index.entryCount;
-    if (lastByte !== 0x0a) this.log.owesNewline();
     return snapshot.logEnd;
   }
 

@@ -106,7 +106,7 @@ export class TraceOrder {
 
   load(r: SnapshotReader): void {
     this.#sorted = r.array("order.sorted", (n) => new Int32Array(n), 1024);
-    this.#count = r.array("order.sorted", (n) => new Int32Array(n)).length;
+    this.#count = r.lengthOf("order.sorted");
     this.#placedKey = r.array("order.placedKey", (n) => new Float64Array(n));
     this.#marked = new Uint8Array(this.#placedKey.length);
     this.#pending = [];

@@ -4,7 +4,7 @@
  * log no longer holds what it covers.
  */
 import { randomUUID } from "node:crypto";
-import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -52,6 +52,17 @@ describe("the index snapshot", () => {
     expect(await store.trace(late.id)).toMatchObject([{ name: "late" }]);
     await store.append([{ op: "post", run: run("after", 2000) }]);
     expect(store.size).toBe(302);
+  });
+
+  it("a snapshot cut short is ignored: the log is replayed whole", async () => {
+    store = await RunStore.open(dir);
+    await store.append(Array.from({ length: 50 }, (_, i) => ({ op: "post" as const, run: run(`r${i}`, i) })));
+    await store.close();
+    const snapshot = join(dir, "runs.index");
+    await truncate(snapshot, Math.floor((await stat(snapshot)).size / 2));
+    store = await RunStore.open(dir);
+    expect(store.opened).toMatchObject({ entries: 50, fromSnapshot: 0 });
+    expect(store.traces(1)[0]).toMatchObject({ name: "r49" });
   });
 
   it("is ignored when the log no longer holds what it covers (rewritten, or cut shorter)", async () => {
