@@ -6,6 +6,9 @@
 import { grow } from "./id-table.js";
 import type { SnapshotReader, SnapshotWriter } from "./index-snapshot.js";
 
+/** Out-of-order traces gathered before they are merged in without waiting for a query. */
+const SETTLE_EVERY = 65_536;
+
 export interface TraceOrderSource {
   /** The trace's sort key (its root's start, µs; -Infinity when unknown). */
   keyOf(trace: number): number;
@@ -49,7 +52,8 @@ export class TraceOrder {
       return;
     }
     this.#marked[trace] = 1;
-    this.#pending.push(trace);
+    // Settled in steps during heavy ingest, so the first query after it does not pay for all.
+    if (this.#pending.push(trace) >= SETTLE_EVERY) this.#settle();
   }
 
   /** Newest first: negative when `a` comes before `b`. */
