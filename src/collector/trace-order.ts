@@ -7,7 +7,7 @@ import { grow } from "./id-table.js";
 import type { SnapshotReader, SnapshotWriter } from "./index-snapshot.js";
 
 /** Out-of-order traces gathered before they are merged in without waiting for a query. */
-const SETTLE_EVERY = 65_536;
+const SETTLE_EVERY = 8192;
 
 export interface TraceOrderSource {
   /** The trace's sort key (its root's start, µs; -Infinity when unknown). */
