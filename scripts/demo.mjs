@@ -63,7 +63,7 @@ async function main() {
 
   // The client flushed on exit; the server sends within its batching delay.
   const trace = await until("the client's and the server's runs", async () => {
-    const traces = (await getJson(`${collector}/api/traces`)) ?? [];
+    const traces = (await getJson(`${collector}/api/traces`))?.traces ?? [];
     for (const t of traces.filter((t) => t.name === "client")) {
       const detail = await getJson(`${collector}/api/traces/${t.trace_id}`);
       const runs = detail?.runs ?? [];

@@ -43,7 +43,28 @@ function malformed(why: string): HttpError {
   return new HttpError(400, `malformed multipart body: ${why}`);
 }
 
+const COMMON_DISPOSITION = 'Content-Disposition: form-data; name="';
+const COMMON_TYPE = "\r\nContent-Type: ";
+
+/**
+ * The headers every LangSmith-style client writes (`Content-Disposition: form-data; name="x"`,
+ * then at most a Content-Type), read without the general parameter parser: ingest reads millions
+ * of them. Anything else (quotes escaped, a filename, more headers) returns undefined.
+ */
+function commonPartOf(headerText: string, data: Buffer): FormPart | undefined {
+  if (!headerText.startsWith(COMMON_DISPOSITION)) return undefined;
+  const quote = headerText.indexOf('"', COMMON_DISPOSITION.length);
+  if (quote < 0) return undefined;
+  const name = headerText.slice(COMMON_DISPOSITION.length, quote);
+  if (name.includes("\\")) return undefined;
+  if (quote + 1 === headerText.length) return { name, filename: undefined, contentType: undefined, data };
+  if (!headerText.startsWith(COMMON_TYPE, quote + 1) || headerText.includes("\r\n", quote + 1 + COMMON_TYPE.length)) return undefined;
+  return { name, filename: undefined, contentType: headerText.slice(quote + 1 + COMMON_TYPE.length).trim(), data };
+}
+
 function partOf(headerText: string, data: Buffer): FormPart | undefined {
+  const common = commonPartOf(headerText, data);
+  if (common) return common;
   let disposition: Map<string, string> | undefined;
   let contentType: string | undefined;
   for (const line of headerText.split("\r\n")) {

@@ -1,164 +1,354 @@
 /**
- * The store's memory: where each run's entries lie in the log, and only what the trace list
- * shows, so a log of a million runs costs a few hundred bytes a run, not the runs themselves.
+ * The store's memory: where each run's entries lie in the log, and the few fields the trace list,
+ * its filters and its order need — in typed arrays, with ids and repeated strings interned, so a
+ * million runs cost about 150 bytes each and no object per run (id-table.ts, string-pool.ts).
  *
- * - Entries are a linked list per run in three growable typed arrays (16 bytes an entry).
- * - The list's fields (name, project, times, dotted order) are kept per run only while its
- *   trace's root has not been seen: once it has, the root's are the trace's, and the others'
- *   are dropped. Names and projects repeat, so they are shared.
+ * - Entries (one per stored create or update, in log order): offset, length, the run, and the
+ *   next entry of the same run (a linked list per run).
+ * - Runs: trace, first/last entry, next run of the trace, name, run type, project, start and end
+ *   (microseconds, iso-time.ts), error, tag list, metadata pairs.
+ * - Traces: root run, first/last run, run count, runs with an error, last change (log offset).
  * Fields merge as the runs do (`mergeEntry`): an update may come before its create.
  */
 import type { KVMap } from "../core/types.js";
+import { Table } from "./column-table.js";
+import { IdTable } from "./id-table.js";
+import type { SnapshotReader, SnapshotWriter } from "./index-snapshot.js";
+import { createIsoTimeParser, formatIsoTime } from "./iso-time.js";
 import type { LogEntry } from "./run-schema.js";
+import { StringPool } from "./string-pool.js";
+import { TraceOrder } from "./trace-order.js";
 
+/** A trace as the list shows it: its root's fields (`error`: any run of it has one). */
 export interface TraceSummary {
   trace_id: string;
   name: string;
-  project: string | undefined;
-  start_time: string | undefined;
-  end_time: string | undefined;
+  run_type: string | null;
+  project: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  duration_ms: number | null;
   run_count: number;
   error: boolean;
+  tags: string[];
 }
 
-type ListFields = Partial<Record<(typeof LIST_KEYS)[number], string | null>>;
+const NONE = -1;
+/** Metadata pairs indexed per run for `metadata=key=value`: primitive values, bounded. */
+const MAX_META_PAIRS = 32;
+const MAX_META_VALUE = 256;
+/** Fields a create owns even when its update arrived first (see mergeEntry). */
+const CREATE_OWNS = new Set(["name", "run_type", "start_time"]);
 
-export interface RunRecord {
-  readonly id: string;
-  /** First and last entry (indexes into the entry arrays). */
-  first: number;
-  last: number;
-  /** Whether the run, as merged, has an error; undefined while no entry said. */
-  error: boolean | undefined;
-  trace: TraceRecord | undefined;
-  list: ListFields | undefined;
-}
-
-interface TraceRecord {
-  readonly id: string;
-  readonly runs: RunRecord[];
-  root: RunRecord | undefined;
-}
-
-const LIST_KEYS = ["name", "session_name", "start_time", "end_time", "dotted_order"] as const;
-const SHARED_KEYS = new Set(["name", "session_name"]);
-const MAX_SHARED = 10_000;
+const i32 = (n: number) => new Int32Array(n);
+const f64 = (n: number) => new Float64Array(n);
+const u8 = (n: number) => new Uint8Array(n);
 
 export class RunIndex {
-  readonly #runs = new Map<string, RunRecord>();
-  readonly #traces = new Map<string, TraceRecord>();
-  readonly #shared = new Map<string, string>();
-  #offsets = new Float64Array(1024);
-  #lengths = new Uint32Array(1024);
-  #next = new Int32Array(1024);
-  #entries = 0;
+  readonly #runIds = new IdTable();
+  readonly #traceIds = new IdTable();
+  readonly names = new StringPool();
+  readonly runTypes = new StringPool();
+  readonly projects = new StringPool();
+  readonly tagSets = new StringPool();
+  readonly metaSets = new StringPool();
+  readonly #entries = new Table({ offset: f64, length: (n) => new Uint32Array(n), next: i32, run: i32 });
+  readonly #runs = new Table({
+    trace: i32, first: i32, last: i32, nextInTrace: i32, name: i32, runType: i32, project: i32, tags: i32, meta: i32,
+    start: f64, end: f64, startDigits: u8, endDigits: u8, error: (n) => new Int8Array(n),
+  });
+  readonly #traces = new Table({ root: i32, firstRun: i32, lastRun: i32, runCount: i32, errorRuns: i32, changedAt: f64 });
+  /** Times whose text is not the ISO shape iso-time.ts reads: kept as sent (run slot * 2 + 0|1). */
+  readonly #oddTimes = new Map<number, string>();
+  readonly #parseTime = createIsoTimeParser();
+  readonly order = new TraceOrder({
+    keyOf: (t) => this.traceStartUs(t),
+    compareIds: (a, b) => this.#traceIds.compare(a, b),
+    idOf: (t) => this.#traceIds.idOf(t),
+  });
+  /** The log offset just past the last entry indexed. */
+  #seq = 0;
+  /** Called after each entry with the trace (or -1) and run it changed. */
+  onChange: ((trace: number, run: number) => void) | undefined;
 
   get size(): number {
-    return this.#runs.size;
+    return this.#runIds.size;
+  }
+
+  get traceCount(): number {
+    return this.#traces.size;
+  }
+
+  get seq(): number {
+    return this.#seq;
   }
 
   has(runId: string): boolean {
-    return this.#runs.has(runId);
+    return this.#runIds.get(runId) !== NONE;
+  }
+
+  runSlot(runId: string): number {
+    return this.#runIds.get(runId);
+  }
+
+  traceSlot(traceId: string): number {
+    return this.#traceIds.get(traceId);
+  }
+
+  traceId(trace: number): string {
+    return this.#traceIds.idOf(trace);
+  }
+
+  runId(run: number): string {
+    return this.#runIds.idOf(run);
+  }
+
+  /** Everything the index holds, for the snapshot beside the log (index-snapshot.ts). */
+  save(w: SnapshotWriter): void {
+    w.value("seq", this.#seq);
+    w.value("oddTimes", [...this.#oddTimes]);
+    this.#runIds.save(w, "runIds");
+    this.#traceIds.save(w, "traceIds");
+    for (const [name, pool] of this.#pools()) pool.save(w, name);
+    this.#entries.save(w, "entries");
+    this.#runs.save(w, "runs");
+    this.#traces.save(w, "traces");
+    this.order.save(w);
+  }
+
+  /** Restores a saved index into this empty one; throws when the snapshot lacks a part. */
+  load(r: SnapshotReader): void {
+    this.#seq = r.value<number>("seq");
+    for (const [key, text] of r.value<[number, string][]>("oddTimes")) this.#oddTimes.set(key, text);
+    this.#runIds.load(r, "runIds");
+    this.#traceIds.load(r, "traceIds");
+    for (const [name, pool] of this.#pools()) pool.load(r, name);
+    this.#entries.load(r, "entries");
+    this.#runs.load(r, "runs");
+    this.#traces.load(r, "traces");
+    this.order.load(r);
+  }
+
+  #pools(): [string, StringPool][] {
+    return [["names", this.names], ["runTypes", this.runTypes], ["projects", this.projects], ["tagSets", this.tagSets], ["metaSets", this.metaSets]];
   }
 
   /** Indexes an entry stored at `offset` (`length` bytes, without its newline). */
   add({ op, run }: LogEntry, offset: number, length: number): void {
-    const slot = this.#push(offset, length);
-    let record = this.#runs.get(run.id);
-    const existed = record !== undefined;
-    if (!record) {
-      record = { id: run.id, first: slot, last: slot, error: undefined, trace: undefined, list: undefined };
-      this.#runs.set(run.id, record);
-    } else {
-      this.#next[record.last] = slot;
-      record.last = slot;
-    }
+    const runs = this.#runs;
+    const { slot: r, isNew } = this.#runIds.addNew(run.id);
+    const existed = !isNew;
+    if (isNew) runs.push();
+    const e = this.#pushEntry(offset, length, r);
+    const c = runs.cols;
+    if (c.first[r] === NONE) c.first[r] = e;
+    else this.#entries.cols.next[c.last[r] as number] = e;
+    c.last[r] = e;
     // A create after its update keeps what the update set (see mergeEntry).
-    const updateFirst = op === "post" && existed;
-    if (run.error !== undefined && !(updateFirst && record.error !== undefined)) record.error = run.error != null && run.error !== "";
-    const traceId = updateFirst && record.trace ? record.trace.id : (run.trace_id ?? record.trace?.id);
-    if (typeof traceId === "string") this.#join(record, traceId);
-    const trace = record.trace;
-    if (!trace?.root || trace.root === record) {
-      record.list = mergeEntry(existed ? record.list : undefined, op, this.#listFields(run)) as ListFields;
+    const keep = op === "post" && existed;
+    this.#fields(r, run, keep);
+    const traceId = run.trace_id;
+    if (c.trace[r] === NONE && typeof traceId === "string") this.#join(r, run.id, traceId);
+    const t = c.trace[r] as number;
+    if (t !== NONE) {
+      this.#traces.cols.changedAt[t] = offset + length + 1;
+      this.order.touch(t);
     }
+    this.#seq = Math.max(this.#seq, offset + length + 1);
+    this.onChange?.(t, r);
   }
 
-  /** The runs of a trace, or undefined. */
-  traceRuns(traceId: string): readonly RunRecord[] | undefined {
-    return this.#traces.get(traceId)?.runs;
+  #fields(r: number, run: KVMap, keep: boolean): void {
+    const c = this.#runs.cols;
+    const may = (field: string, current: number): boolean =>
+      run[field] !== undefined && !(keep && !CREATE_OWNS.has(field) && current !== NONE && !Number.isNaN(current));
+    if (may("name", c.name[r] as number)) c.name[r] = internText(this.names, run.name);
+    if (may("run_type", c.runType[r] as number)) c.runType[r] = internText(this.runTypes, run.run_type);
+    if (may("session_name", c.project[r] as number)) c.project[r] = internText(this.projects, run.session_name);
+    if (may("start_time", c.start[r] as number)) this.#setTime(r, 0, run.start_time);
+    if (may("end_time", c.end[r] as number)) this.#setTime(r, 1, run.end_time);
+    if (may("tags", c.tags[r] as number)) c.tags[r] = Array.isArray(run.tags) && run.tags.length > 0 ? this.tagSets.intern(JSON.stringify(run.tags)) : NONE;
+    const extra = run.extra as KVMap | null | undefined;
+    if (extra !== undefined && !(keep && c.meta[r] !== NONE)) c.meta[r] = this.#metaSet(extra?.metadata);
+    if (run.error !== undefined && !(keep && c.error[r] !== 0)) this.#setError(r, run.error != null && run.error !== "" ? 1 : -1);
+  }
+
+  #setTime(r: number, which: 0 | 1, value: unknown): void {
+    const c = this.#runs.cols;
+    const us = which === 0 ? c.start : c.end;
+    const digits = which === 0 ? c.startDigits : c.endDigits;
+    this.#oddTimes.delete(r * 2 + which);
+    const parsed = typeof value === "string" ? this.#parseTime(value) : undefined;
+    us[r] = parsed ? parsed.us : Number.NaN;
+    digits[r] = parsed ? parsed.digits : 0;
+    if (!parsed && typeof value === "string") this.#oddTimes.set(r * 2 + which, value);
+    const t = c.trace[r] as number;
+    if (which === 0 && t !== NONE) this.order.touch(t);
+  }
+
+  /** 1: has an error, -1: has none, 0: not said yet. Keeps the trace's count of failing runs. */
+  #setError(r: number, state: 1 | -1): void {
+    const c = this.#runs.cols;
+    const t = c.trace[r] as number;
+    if (t !== NONE && c.error[r] !== state) this.#traces.cols.errorRuns[t] = (this.#traces.cols.errorRuns[t] as number) + (state === 1 ? 1 : c.error[r] === 1 ? -1 : 0);
+    c.error[r] = state;
+  }
+
+  #metaSet(metadata: unknown): number {
+    if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) return NONE;
+    const pairs: [string, string][] = [];
+    for (const [key, value] of Object.entries(metadata as KVMap)) {
+      if (pairs.length === MAX_META_PAIRS) break;
+      if (typeof value === "string" ? value.length <= MAX_META_VALUE : typeof value === "number" || typeof value === "boolean") pairs.push([key, String(value)]);
+    }
+    return pairs.length === 0 ? NONE : this.metaSets.intern(JSON.stringify(pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1))));
+  }
+
+  #join(r: number, runId: string, traceId: string): void {
+    const traces = this.#traces;
+    const { slot: t, isNew } = this.#traceIds.addNew(traceId);
+    if (isNew) {
+      traces.push();
+      traces.cols.runCount[t] = 0;
+      traces.cols.errorRuns[t] = 0;
+    }
+    const tc = traces.cols;
+    const c = this.#runs.cols;
+    c.trace[r] = t;
+    if (tc.firstRun[t] === NONE) tc.firstRun[t] = r;
+    else c.nextInTrace[tc.lastRun[t] as number] = r;
+    tc.lastRun[t] = r;
+    tc.runCount[t] = (tc.runCount[t] as number) + 1;
+    if (c.error[r] === 1) tc.errorRuns[t] = (tc.errorRuns[t] as number) + 1;
+    if (runId === traceId) tc.root[t] = r;
+  }
+
+  #pushEntry(offset: number, length: number, r: number): number {
+    const e = this.#entries.push();
+    const c = this.#entries.cols;
+    c.offset[e] = offset;
+    c.length[e] = length;
+    c.run[e] = r;
+    return e;
   }
 
   /** Offset and length of each of the run's entries, in log order. */
-  *entries(record: RunRecord): Generator<[offset: number, length: number]> {
-    for (let i = record.first; i !== -1; i = this.#next[i] as number) yield [this.#offsets[i] as number, this.#lengths[i] as number];
+  *entries(run: number): Generator<[offset: number, length: number]> {
+    const c = this.#entries.cols;
+    for (let e = this.#runs.cols.first[run] as number; e !== NONE; e = c.next[e] as number) yield [c.offset[e] as number, c.length[e] as number];
   }
 
-  /** The newest traces first (by their root's start time). */
-  traces(limit: number): TraceSummary[] {
-    const summaries: TraceSummary[] = [];
-    for (const trace of this.#traces.values()) {
-      const root = trace.root ?? [...trace.runs].sort((a, b) => byDottedOrder(a.list ?? {}, b.list ?? {}))[0];
-      const fields = root?.list ?? {};
-      summaries.push({
-        trace_id: trace.id,
-        name: fields.name ?? "(unnamed)",
-        project: fields.session_name ?? undefined,
-        start_time: fields.start_time ?? undefined,
-        end_time: fields.end_time ?? undefined,
-        run_count: trace.runs.length,
-        error: trace.runs.some((r) => r.error === true),
-      });
+  /** The run slots of a trace, in the order they arrived. */
+  *traceRuns(trace: number): Generator<number> {
+    const next = this.#runs.cols.nextInTrace;
+    for (let r = this.#traces.cols.firstRun[trace] as number; r !== NONE; r = next[r] as number) yield r;
+  }
+
+  /** The trace's root, or its first run while the root has not arrived. */
+  representative(trace: number): number {
+    const tc = this.#traces.cols;
+    const root = tc.root[trace] as number;
+    return root !== NONE ? root : (tc.firstRun[trace] as number);
+  }
+
+  /** The representative run's start in microseconds; -Infinity when it has none (sorts last). */
+  traceStartUs(trace: number): number {
+    const start = this.#runs.cols.start[this.representative(trace)] as number;
+    return Number.isNaN(start) ? Number.NEGATIVE_INFINITY : start;
+  }
+
+  traceDurationUs(trace: number): number {
+    const r = this.representative(trace);
+    return (this.#runs.cols.end[r] as number) - (this.#runs.cols.start[r] as number);
+  }
+
+  traceError(trace: number): boolean {
+    return (this.#traces.cols.errorRuns[trace] as number) > 0;
+  }
+
+  traceChangedAt(trace: number): number {
+    return this.#traces.cols.changedAt[trace] as number;
+  }
+
+  runTrace(run: number): number {
+    return this.#runs.cols.trace[run] as number;
+  }
+
+  runName(run: number): number {
+    return this.#runs.cols.name[run] as number;
+  }
+
+  runType(run: number): number {
+    return this.#runs.cols.runType[run] as number;
+  }
+
+  runProject(run: number): number {
+    return this.#runs.cols.project[run] as number;
+  }
+
+  runTags(run: number): number {
+    return this.#runs.cols.tags[run] as number;
+  }
+
+  runMeta(run: number): number {
+    return this.#runs.cols.meta[run] as number;
+  }
+
+  runHasError(run: number): boolean {
+    return this.#runs.cols.error[run] === 1;
+  }
+
+  /** Entry slots hold the log in order: the first whose end is past `seq`, and the count. */
+  entryAfter(seq: number): number {
+    const c = this.#entries.cols;
+    let lo = 0;
+    let hi = this.#entries.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((c.offset[mid] as number) + (c.length[mid] as number) + 1 <= seq) lo = mid + 1;
+      else hi = mid;
     }
-    return summaries.sort((a, b) => String(b.start_time).localeCompare(String(a.start_time))).slice(0, limit);
+    return lo;
   }
 
-  #join(record: RunRecord, traceId: string): void {
-    if (record.trace?.id === traceId) return;
-    let trace = this.#traces.get(traceId);
-    if (!trace) this.#traces.set(traceId, (trace = { id: traceId, runs: [], root: undefined }));
-    trace.runs.push(record);
-    record.trace = trace;
-    if (record.id === traceId && !trace.root) {
-      trace.root = record;
-      for (const other of trace.runs) if (other !== record) other.list = undefined;
-    }
+  get entryCount(): number {
+    return this.#entries.size;
   }
 
-  #listFields(run: KVMap): ListFields {
-    const fields: ListFields = {};
-    for (const key of LIST_KEYS) {
-      const value = run[key] as string | null | undefined;
-      if (value !== undefined) fields[key] = SHARED_KEYS.has(key) && typeof value === "string" ? this.#share(value) : value;
-    }
-    return fields;
+  /** The run of an entry and the log offset just past it. */
+  entryAt(e: number): { run: number; end: number } {
+    const c = this.#entries.cols;
+    return { run: c.run[e] as number, end: (c.offset[e] as number) + (c.length[e] as number) + 1 };
   }
 
-  /** One copy of a repeated name (bounded, so unique names cost no more than unshared ones). */
-  #share(value: string): string {
-    const known = this.#shared.get(value);
-    if (known !== undefined) return known;
-    if (this.#shared.size < MAX_SHARED && value.length <= 256) this.#shared.set(value, value);
-    return value;
+  #time(r: number, which: 0 | 1): string | null {
+    const c = this.#runs.cols;
+    const us = (which === 0 ? c.start : c.end)[r] as number;
+    if (Number.isNaN(us)) return this.#oddTimes.get(r * 2 + which) ?? null;
+    return formatIsoTime(us, (which === 0 ? c.startDigits : c.endDigits)[r] as number);
   }
 
-  #push(offset: number, length: number): number {
-    if (this.#entries === this.#offsets.length) {
-      const grow = <T extends Float64Array | Uint32Array | Int32Array>(old: T, make: (n: number) => T): T => {
-        const bigger = make(old.length * 2);
-        bigger.set(old);
-        return bigger;
-      };
-      this.#offsets = grow(this.#offsets, (n) => new Float64Array(n));
-      this.#lengths = grow(this.#lengths, (n) => new Uint32Array(n));
-      this.#next = grow(this.#next, (n) => new Int32Array(n));
-    }
-    const slot = this.#entries++;
-    this.#offsets[slot] = offset;
-    this.#lengths[slot] = length;
-    this.#next[slot] = -1;
-    return slot;
+  summary(trace: number): TraceSummary {
+    const r = this.representative(trace);
+    const durationUs = this.traceDurationUs(trace);
+    const tags = this.tagSets.text(this.runTags(r));
+    return {
+      trace_id: this.#traceIds.idOf(trace),
+      name: this.names.text(this.runName(r)) ?? "(unnamed)",
+      run_type: this.runTypes.text(this.runType(r)) ?? null,
+      project: this.projects.text(this.runProject(r)) ?? null,
+      start_time: this.#time(r, 0),
+      end_time: this.#time(r, 1),
+      duration_ms: Number.isFinite(durationUs) ? durationUs / 1000 : null,
+      run_count: this.#traces.cols.runCount[trace] as number,
+      error: this.traceError(trace),
+      tags: tags === undefined ? [] : (JSON.parse(tags) as string[]),
+    };
   }
+}
+
+function internText(pool: StringPool, value: unknown): number {
+  return typeof value === "string" ? pool.intern(value) : NONE;
 }
 
 /** Merges an entry into a run: an update may arrive before its create (batches travel in parallel). */
@@ -174,5 +364,7 @@ function pick(run: KVMap): KVMap {
 }
 
 export function byDottedOrder(a: KVMap, b: KVMap): number {
-  return String(a.dotted_order ?? "").localeCompare(String(b.dotted_order ?? ""));
+  const x = String(a.dotted_order ?? "");
+  const y = String(b.dotted_order ?? "");
+  return x < y ? -1 : x > y ? 1 : 0;
 }

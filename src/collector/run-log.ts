@@ -65,13 +65,13 @@ export class RunLog {
   }
 
   /**
-   * Calls `onLine` for each line in order, reading `CHUNK_BYTES` at a time. A line longer than
+   * Calls `onLine` for each line in order from `from` (a line start), reading `CHUNK_BYTES` at a time. A line longer than
    * `maxLineBytes` is reported without its bytes (it could not become a string anyway).
    */
-  async scan(maxLineBytes: number, onLine: (line: LogLine) => void | Promise<void>): Promise<void> {
-    let position = 0;
+  async scan(maxLineBytes: number, onLine: (line: LogLine) => void | Promise<void>, from = 0): Promise<void> {
+    let position = from;
     let parts: Buffer[] = [];
-    let lineStart = 0;
+    let lineStart = from;
     let lineLength = 0;
     while (position < this.#end) {
       const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, this.#end - position));

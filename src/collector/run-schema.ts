@@ -3,7 +3,6 @@
  * the types every reader assumes (a `name` that is an object would break every page that lists
  * it). Unknown fields pass through untouched, so what LangSmith's SDKs send is kept whole.
  */
-import { z } from "zod";
 import { TracewireError } from "../core/errors.js";
 import { isUuid } from "../core/ids.js";
 import type { KVMap } from "../core/types.js";
@@ -25,35 +24,39 @@ export class InvalidRunError extends TracewireError {
   }
 }
 
-const text = z.string().nullish();
-const object = z.record(z.string(), z.unknown()).nullish();
+/** Fields every reader assumes a type of: text (or null), lists of text, objects. */
+const TEXT_FIELDS = ["name", "run_type", "trace_id", "parent_run_id", "dotted_order", "session_name", "start_time", "end_time", "error"] as const;
+const OBJECT_FIELDS = ["inputs", "outputs", "extra"] as const;
 
-const RUN = z.looseObject({
-  id: z.string().refine(isUuid, "expected a UUID"),
-  name: text,
-  run_type: text,
-  trace_id: text,
-  parent_run_id: text,
-  dotted_order: text,
-  session_name: text,
-  start_time: text,
-  end_time: text,
-  error: text,
-  tags: z.array(z.string()).nullish(),
-  inputs: object,
-  outputs: object,
-  extra: object,
-});
+const isPlainObject = (value: unknown): value is KVMap => typeof value === "object" && value !== null && !Array.isArray(value);
 
-const ENTRY = z.object({ op: z.enum(["post", "patch"]), run: RUN });
+/**
+ * Why `run` is not a run the store takes, or undefined. Hand-written rather than a schema
+ * library's: it runs for every run ingested and every line replayed on open (millions), and
+ * checks only types, so it costs a few property reads a run.
+ */
+function runProblem(run: unknown): string | undefined {
+  if (!isPlainObject(run)) return "run: expected an object";
+  if (typeof run.id !== "string" || !isUuid(run.id)) return "run.id: expected a UUID";
+  for (const key of TEXT_FIELDS) {
+    const value = run[key];
+    if (value != null && typeof value !== "string") return `run.${key}: expected a string or null`;
+  }
+  for (const key of OBJECT_FIELDS) {
+    const value = run[key];
+    if (value != null && !isPlainObject(value)) return `run.${key}: expected an object or null`;
+  }
+  const tags = run.tags;
+  if (tags != null && !(Array.isArray(tags) && tags.every((tag) => typeof tag === "string"))) return "run.tags: expected a list of strings or null";
+  return undefined;
+}
 
 /** The entry, or why it is not one (first problem only: the message is for people). */
 export function checkEntry(value: unknown): { entry: LogEntry } | { problem: string } {
-  const result = ENTRY.safeParse(value);
-  if (result.success) return { entry: value as LogEntry };
-  const issue = result.error.issues[0];
-  const where = issue?.path.join(".") || "entry";
-  return { problem: `${where}: ${issue?.message ?? "invalid"}` };
+  if (!isPlainObject(value)) return { problem: "entry: expected an object" };
+  if (value.op !== "post" && value.op !== "patch") return { problem: 'op: expected "post" or "patch"' };
+  const problem = runProblem(value.run);
+  return problem === undefined ? { entry: value as unknown as LogEntry } : { problem };
 }
 
 /** Throws `InvalidRunError` for the first entry that is not valid. */

@@ -14,14 +14,30 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { KVMap } from "../core/types.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
-import { type RunRecord, RunIndex, type TraceSummary, byDottedOrder, mergeEntry } from "./run-index.js";
+import { RunIndex, type TraceSummary, byDottedOrder, mergeEntry } from "./run-index.js";
+import { type RunSummary, toRunSummary } from "./run-summary.js";
+import { type TraceFilter, type TracePage, parseTraceFilter, queryTraces } from "./trace-query.js";
 import { type LogLine, type OpenLogFile, RunLog } from "./run-log.js";
 import { InvalidRunError, type LogEntry, type StoredRun, assertEntries, checkEntry } from "./run-schema.js";
 import { SetAside } from "./set-aside.js";
+import { createHash } from "node:crypto";
+import { SnapshotWriter, readSnapshot, writeSnapshot } from "./index-snapshot.js";
 
 export { InvalidRunError, type LogEntry, type StoredRun } from "./run-schema.js";
 export { DataDirLockedError } from "./data-dir-lock.js";
 export type { TraceSummary } from "./run-index.js";
+export type { RunSummary } from "./run-summary.js";
+export type { TraceFilter, TracePage } from "./trace-query.js";
+
+/** What changed since a sequence number (`GET /api/changes`). */
+export interface ChangePage {
+  traces: TraceSummary[];
+  /** The log offset to ask from next time. */
+  seq: number;
+}
+
+/** Told after each stored entry: the trace id (undefined while the run has none) and run id. */
+export type ChangeListener = (traceId: string | undefined, runId: string) => void;
 
 export interface RunStoreOptions {
   /** How the log file is opened; tests pass one that fails like a full disk. */
@@ -30,8 +46,10 @@ export interface RunStoreOptions {
 
 /** What replay found. */
 export interface OpenReport {
-  /** Entries (creates and updates) replayed. */
+  /** Entries (creates and updates) in the store once open. */
   entries: number;
+  /** Of those, entries read from the index snapshot rather than replayed from the log. */
+  fromSnapshot: number;
   /** Lines that could not be replayed, copied to `setAsidePath`. */
   setAside: number;
   /** Of those, lines that could not be copied (a full disk): skipped, left in the log as they are. */
@@ -41,15 +59,33 @@ export interface OpenReport {
 
 const LOG_NAME = "runs.jsonl";
 const SET_ASIDE_NAME = "runs.rejected.jsonl";
+const SNAPSHOT_NAME = "runs.index";
+/** The log bytes just before a snapshot's offset that must still be there for it to be trusted. */
+const FINGERPRINT_BYTES = 4096;
 /** The longest line written or replayed: well under V8's string limit, far over any real run. */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
-/** Runs read back from the log at once when a trace is served. */
-const READ_BATCH = 256;
+/** Entries closer together than this are read in one read when a trace is served. */
+const READ_GAP_BYTES = 64 * 1024;
+const READ_SPAN_BYTES = 4 * 1024 * 1024;
 const BLANK = Buffer.alloc(1024 * 1024, 0x20);
+/** The most bytes one group commit writes (a single larger append still goes alone). */
+const GROUP_BYTES = 16 * 1024 * 1024;
+
+interface PendingAppend {
+  entries: readonly LogEntry[];
+  lengths: number[];
+  data: Buffer;
+  resolve(): void;
+  reject(error: unknown): void;
+}
 
 export class RunStore {
-  readonly #index = new RunIndex();
+  #index = new RunIndex();
+  readonly #listeners = new Set<ChangeListener>();
   #writing: Promise<void> = Promise.resolve();
+  readonly #pending: PendingAppend[] = [];
+  #committing = false;
+  #closing = false;
   #closed: Promise<void> | undefined;
   readonly opened: OpenReport;
 
@@ -59,7 +95,18 @@ export class RunStore {
     private readonly lock: DataDirLock,
     private readonly setAside: SetAside,
   ) {
-    this.opened = { entries: 0, setAside: 0, leftInPlace: 0, setAsidePath: setAside.path };
+    this.opened = { entries: 0, fromSnapshot: 0, setAside: 0, leftInPlace: 0, setAsidePath: setAside.path };
+    this.#wireIndex();
+  }
+
+  /** Tells the listeners of each entry the index takes. */
+  #wireIndex(): void {
+    this.#index.onChange = (trace, run) => {
+      if (this.#listeners.size === 0) return;
+      const traceId = trace === -1 ? undefined : this.#index.traceId(trace);
+      const runId = this.#index.runId(run);
+      for (const listener of this.#listeners) listener(traceId, runId);
+    };
   }
 
   /**
@@ -91,11 +138,55 @@ export class RunStore {
   }
 
   async #replay(): Promise<void> {
-    await this.log.scan(MAX_LINE_BYTES, (line) => {
-      const problem = this.#replayLine(line);
-      if (problem !== undefined) return this.#setLineAside(line, problem);
-      if (!line.terminated && line.length > 0) this.log.owesNewline();
-    });
+    const from = await this.#loadSnapshot();
+    await this.log.scan(
+      MAX_LINE_BYTES,
+      (line) => {
+        const problem = this.#replayLine(line);
+        if (problem !== undefined) return this.#setLineAside(line, problem);
+        if (!line.terminated && line.length > 0) this.log.owesNewline();
+      },
+      from,
+    );
+    this.opened.entries = this.#index.entryCount;
+  }
+
+  /** Loads the index snapshot when the log still holds what it covers; returns where to replay from. */
+  async #loadSnapshot(): Promise<number> {
+    const snapshot = readSnapshot(join(this.directory, SNAPSHOT_NAME));
+    if (!snapshot) return 0;
+    try {
+      if (snapshot.logEnd <= 0 || snapshot.logEnd > this.log.end) return 0;
+      const { fingerprint, lastByte } = await this.#fingerprint(snapshot.logEnd);
+      if (fingerprint !== snapshot.fingerprint) return 0;
+      this.#index.load(snapshot.reader);
+      if (lastByte !== 0x0a) this.log.owesNewline();
+    } catch {
+      // A snapshot cut short or of another version: replay the log whole, into a fresh index.
+      this.#index = new RunIndex();
+      this.#wireIndex();
+      return 0;
+    } finally {
+      snapshot.close();
+    }
+    this.opened.fromSnapshot = this.#index.entryCount;
+    return snapshot.logEnd;
+  }
+
+  async #fingerprint(end: number): Promise<{ fingerprint: string; lastByte: number }> {
+    const start = Math.max(0, end - FINGERPRINT_BYTES);
+    const bytes = await this.log.read(start, end - start);
+    return { fingerprint: `${end}:${createHash("sha256").update(bytes).digest("hex")}`, lastByte: bytes[bytes.length - 1] ?? 0x0a };
+  }
+
+  /** Writes the index beside the log, so the next open replays only what comes after it. */
+  async #saveSnapshot(): Promise<void> {
+    const end = this.log.end;
+    if (end === 0 || this.#index.entryCount === 0) return;
+    const snapshot = new SnapshotWriter();
+    this.#index.save(snapshot);
+    const { fingerprint } = await this.#fingerprint(end);
+    await writeSnapshot(join(this.directory, SNAPSHOT_NAME), end, fingerprint, snapshot);
   }
 
   /** Applies one line; returns why it cannot be, or undefined (applied, or blank). */
@@ -148,51 +239,143 @@ export class RunStore {
     const longest = lengths.reduce((a, b) => Math.max(a, b), 0);
     if (longest > MAX_LINE_BYTES) throw new InvalidRunError(`a run of ${longest} bytes is over the store's ${MAX_LINE_BYTES}`);
     const data = Buffer.from(`${lines.join("\n")}\n`);
-    // Writes are serialized so lines never interleave, and indexed in log order.
-    const write = this.#writing.then(async () => {
-      if (this.#closed) throw new Error("run store is closed");
-      let offset = await this.log.append(data);
-      entries.forEach((entry, i) => {
-        const length = lengths[i] as number;
-        this.#index.add(entry, offset, length);
-        offset += length + 1;
-      });
+    if (this.#closed) throw new Error("run store is closed");
+    await new Promise<void>((resolve, reject) => {
+      this.#pending.push({ entries, lengths, data, resolve, reject });
+      if (this.#pending.length === 1 && !this.#committing) this.#writing = this.#commit();
     });
-    this.#writing = write.catch(() => {});
-    await write;
   }
 
+  /**
+   * Group commit: the appends that queued while a write was under way go out as one write and
+   * one fsync (up to GROUP_BYTES), each acknowledged once it is durable. A failure fails the
+   * whole group, and nothing of it is kept (the log cuts it off), so each request is still
+   * all-or-nothing; clients retry a 507.
+   */
+  async #commit(): Promise<void> {
+    this.#committing = true;
+    try {
+      while (this.#pending.length > 0) {
+        let bytes = 0;
+        let count = 0;
+        while (count < this.#pending.length && (count === 0 || bytes + (this.#pending[count] as PendingAppend).data.length <= GROUP_BYTES)) {
+          bytes += (this.#pending[count] as PendingAppend).data.length;
+          count++;
+        }
+        const group = this.#pending.splice(0, count);
+        try {
+          if (this.#closing) throw new Error("run store is closed");
+          let offset = await this.log.append(group.length === 1 ? (group[0] as PendingAppend).data : Buffer.concat(group.map((g) => g.data), bytes));
+          // Indexed in log order, so the index's entries stay sorted by offset.
+          for (const { entries, lengths } of group) {
+            entries.forEach((entry, i) => {
+              const length = lengths[i] as number;
+              this.#index.add(entry, offset, length);
+              offset += length + 1;
+            });
+          }
+        } catch (error) {
+          for (const g of group) g.reject(error);
+          continue;
+        }
+        for (const g of group) g.resolve();
+      }
+    } finally {
+      this.#committing = false;
+    }
+  }
+
+  /** The newest traces first (the first page of an unfiltered list). */
   traces(limit = 100): TraceSummary[] {
-    return this.#index.traces(limit);
+    return this.query(parseTraceFilter(new URLSearchParams({ limit: String(limit) }))).traces;
+  }
+
+  /** One page of traces (trace-query.ts). */
+  query(filter: TraceFilter): TracePage {
+    return queryTraces(this.#index, filter);
+  }
+
+  /** Every trace changed after log offset `after`, oldest change first, up to `limit`. */
+  changes(after: number, limit: number): ChangePage {
+    const index = this.#index;
+    const traces: TraceSummary[] = [];
+    for (let e = index.entryAfter(after); e < index.entryCount; e++) {
+      const { run, end } = index.entryAt(e);
+      const trace = index.runTrace(run);
+      // A trace is listed at its latest change only.
+      if (trace === -1 || index.traceChangedAt(trace) !== end) continue;
+      traces.push(index.summary(trace));
+      if (traces.length === limit) return { traces, seq: end };
+    }
+    return { traces, seq: Math.max(after, index.seq) };
+  }
+
+  /** The summary of one trace, or undefined. */
+  traceSummary(traceId: string): TraceSummary | undefined {
+    const trace = this.#index.traceSlot(traceId);
+    return trace === -1 ? undefined : this.#index.summary(trace);
+  }
+
+  /** Listens to every stored entry; returns the function that stops it. */
+  subscribe(listener: ChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** The runs of one trace in dotted order (parents before children), read from the log; or undefined. */
   async trace(traceId: string): Promise<StoredRun[] | undefined> {
-    const records = this.#index.traceRuns(traceId);
-    if (!records) return undefined;
-    const list = [...records];
-    const runs: StoredRun[] = [];
-    for (let i = 0; i < list.length; i += READ_BATCH) {
-      runs.push(...(await Promise.all(list.slice(i, i + READ_BATCH).map((record) => this.#read(record)))));
-    }
-    return runs.sort(byDottedOrder);
+    const trace = this.#index.traceSlot(traceId);
+    if (trace === -1) return undefined;
+    return (await this.#readRuns([...this.#index.traceRuns(trace)])).sort(byDottedOrder);
   }
 
-  /** A run as its entries merge, replayed from the log. */
-  async #read(record: RunRecord): Promise<StoredRun> {
-    const reads = [...this.#index.entries(record)].map(([offset, length]) => this.log.read(offset, length));
-    let run: KVMap | undefined;
-    for (const bytes of await Promise.all(reads)) {
-      const entry = JSON.parse(bytes.toString("utf8")) as LogEntry;
-      run = mergeEntry(run, entry.op, entry.run);
+  /** The tree of one trace as summaries (no inputs, outputs or event bodies), in dotted order. */
+  async traceTree(traceId: string): Promise<RunSummary[] | undefined> {
+    return (await this.trace(traceId))?.map(toRunSummary);
+  }
+
+  /** One run of a trace as stored, or undefined. */
+  async run(traceId: string, runId: string): Promise<StoredRun | undefined> {
+    const slot = this.#index.runSlot(runId);
+    if (slot === -1 || this.#index.runTrace(slot) !== this.#index.traceSlot(traceId)) return undefined;
+    return (await this.#readRuns([slot]))[0];
+  }
+
+  /** Runs as their entries merge, read from the log in few large reads (entries sorted by offset). */
+  async #readRuns(slots: readonly number[]): Promise<StoredRun[]> {
+    const wanted: { offset: number; length: number; run: number }[] = [];
+    slots.forEach((slot, run) => {
+      for (const [offset, length] of this.#index.entries(slot)) wanted.push({ offset, length, run });
+    });
+    wanted.sort((a, b) => a.offset - b.offset);
+    const merged: (KVMap | undefined)[] = new Array(slots.length);
+    for (let i = 0; i < wanted.length; ) {
+      const first = wanted[i] as (typeof wanted)[number];
+      let j = i + 1;
+      let end = first.offset + first.length;
+      while (j < wanted.length) {
+        const next = wanted[j] as (typeof wanted)[number];
+        if (next.offset - end > READ_GAP_BYTES || next.offset + next.length - first.offset > READ_SPAN_BYTES) break;
+        end = Math.max(end, next.offset + next.length);
+        j++;
+      }
+      const bytes = await this.log.read(first.offset, end - first.offset);
+      for (; i < j; i++) {
+        const { offset, length, run } = wanted[i] as (typeof wanted)[number];
+        const entry = JSON.parse(bytes.toString("utf8", offset - first.offset, offset - first.offset + length)) as LogEntry;
+        merged[run] = mergeEntry(merged[run], entry.op, entry.run);
+      }
     }
-    return run as StoredRun;
+    return merged as StoredRun[];
   }
 
   /** Waits for the write under way, then closes the log and releases the data dir. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      this.#closing = true;
       await this.#writing;
+      // A shortcut only: a failure (a full disk) leaves the last one, which still covers a prefix.
+      await this.#saveSnapshot().catch(() => {});
       await this.log.close();
       await this.setAside.close();
       await this.lock.release();

@@ -15,6 +15,8 @@ import { createOtlpRoute } from "./otlp-ingest.js";
 import { type ByteBudget, createByteBudget, readBody, reserveFrom } from "./request-body.js";
 import { type HostPolicy, checkContentType, checkHost, checkSameOrigin } from "./request-guard.js";
 import { type LogEntry, RunStore } from "./run-store.js";
+import { type LiveStream, type LiveStreamOptions, createLiveStream } from "./live-stream.js";
+import { parseTraceFilter } from "./trace-query.js";
 import { VIEWER_HTML } from "./viewer.js";
 
 export interface CollectorOptions {
@@ -35,6 +37,8 @@ export interface CollectorOptions {
   maxMultipartParts?: number;
   /** Host names served besides loopback names and addresses and the bound address. */
   allowedHosts?: readonly string[];
+  /** Server-sent events' pacing (tests shorten it). */
+  liveStream?: LiveStreamOptions;
 }
 
 export interface Collector {
@@ -49,7 +53,11 @@ export const DEFAULT_PORT = 1984;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_CONNECTIONS = 128;
 const DEFAULT_MAX_MULTIPART_PARTS = 100_000;
-const MAX_TRACES_LISTED = 10_000;
+const MAX_CHANGES = 500;
+const UUID_PATH = "[0-9a-f-]{36}";
+const TRACE_PATH = new RegExp(`^/api/traces/(${UUID_PATH})$`);
+const TRACE_STREAM_PATH = new RegExp(`^/api/traces/(${UUID_PATH})/stream$`);
+const RUN_PATH = new RegExp(`^/api/traces/(${UUID_PATH})/runs/(${UUID_PATH})$`);
 
 interface Context {
   store: RunStore;
@@ -57,6 +65,7 @@ interface Context {
   budget: ByteBudget;
   maxBodyBytes: number;
   maxMultipartParts: number;
+  live: LiveStream;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
@@ -64,19 +73,31 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Outgo
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers }).end(text);
 }
 
-function listLimit(value: string | null): number {
-  const limit = Math.trunc(Number(value ?? 100));
-  return Number.isFinite(limit) && limit > 0 ? Math.min(limit, MAX_TRACES_LISTED) : 100;
+/** `after` and `limit` of `/api/changes`. */
+function changesOf(ctx: Context, params: URLSearchParams): unknown {
+  const after = Number(params.get("after") ?? 0);
+  const limit = Math.trunc(Number(params.get("limit") ?? MAX_CHANGES));
+  if (!Number.isSafeInteger(after) || after < 0) throw new HttpError(400, "after: expected a sequence number from /api/changes");
+  return ctx.store.changes(after, Number.isFinite(limit) && limit > 0 ? Math.min(limit, MAX_CHANGES) : MAX_CHANGES);
 }
 
-async function read(ctx: Context, url: URL, res: ServerResponse): Promise<void> {
+async function read(ctx: Context, req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
   const path = url.pathname;
   if (path === "/info") return send(res, 200, collectorInfo(ctx.maxBodyBytes));
-  if (path === "/api/traces") return send(res, 200, ctx.store.traces(listLimit(url.searchParams.get("limit"))));
-  const traceMatch = /^\/api\/traces\/([0-9a-f-]{36})$/.exec(path);
-  if (traceMatch) {
-    const runs = await ctx.store.trace(traceMatch[1] as string);
-    return runs ? send(res, 200, { trace_id: traceMatch[1], runs }) : send(res, 404, { error: "no such trace" });
+  if (path === "/api/traces") return send(res, 200, ctx.store.query(parseTraceFilter(url.searchParams)));
+  if (path === "/api/changes") return send(res, 200, changesOf(ctx, url.searchParams));
+  if (path === "/api/stream") return ctx.live.serve(req, res, undefined);
+  const trace = TRACE_PATH.exec(path)?.[1];
+  if (trace) {
+    const runs = await ctx.store.traceTree(trace);
+    return runs ? send(res, 200, { trace_id: trace, runs }) : send(res, 404, { error: "no such trace" });
+  }
+  const streamed = TRACE_STREAM_PATH.exec(path)?.[1];
+  if (streamed) return ctx.live.serve(req, res, streamed);
+  const runMatch = RUN_PATH.exec(path);
+  if (runMatch) {
+    const run = await ctx.store.run(runMatch[1] as string, runMatch[2] as string);
+    return run ? send(res, 200, run) : send(res, 404, { error: "no such run in this trace" });
   }
   if (path === "/" || /^\/traces\/[0-9a-f-]{36}$/.test(path)) {
     return send(res, 200, VIEWER_HTML, { "content-type": "text/html; charset=utf-8" });
@@ -140,7 +161,7 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   if (!URL.canParse(target, "http://collector")) throw new HttpError(400, "bad request target");
   const url = new URL(target, "http://collector");
   const method = req.method ?? "GET";
-  if (method === "GET") return read(ctx, url, res);
+  if (method === "GET") return read(ctx, req, url, res);
   checkSameOrigin(req.headers);
   const route = writeRoute(ctx, method, url.pathname);
   if (!route) return send(res, 404, { error: "not found" });
@@ -177,7 +198,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   // The name it was told to listen on is its own, too (`--host mybox.local`).
   const names = [...(options.allowedHosts ?? []), ...(options.host ? [options.host] : [])];
   const hosts: HostPolicy = { boundAddress: "", allowedHosts: names.map((name) => name.toLowerCase()) };
-  const ctx: Context = { store, hosts, budget, maxBodyBytes, maxMultipartParts };
+  const live = createLiveStream(store, options.liveStream);
+  const ctx: Context = { store, hosts, budget, maxBodyBytes, maxMultipartParts, live };
   const server: Server = createServer((req, res) => {
     handle(ctx, req, res).catch((error: unknown) => refuse(req, res, error));
   });
@@ -197,6 +219,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       return budget.inUseBytes;
     },
     async close() {
+      live.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();

@@ -46,15 +46,17 @@ describe("tracewire dev collector", () => {
   it("ingests multipart from tracewire's Client and serves the trace tree", async () => {
     collector = await startCollector({ port: 0, dataDir: dir });
     const root = await sendTrace(collector.url, "alpha");
-    const traces = await getJson<{ trace_id: string; run_count: number; name: string }[]>(`${collector.url}/api/traces`);
+    const { traces } = await getJson<{ traces: { trace_id: string; run_count: number; name: string }[] }>(`${collector.url}/api/traces`);
     expect(traces).toMatchObject([{ trace_id: root.id, run_count: 2, name: "alpha" }]);
     const { runs } = await getJson<{ runs: Record<string, unknown>[] }>(`${collector.url}/api/traces/${root.id}`);
     expect(runs.map((r) => [r.name, r.parent_run_id])).toEqual([
-      ["alpha", undefined],
+      ["alpha", null],
       ["alpha-child", root.id],
     ]);
-    expect(runs[0]).toMatchObject({ inputs: { q: "alpha" }, outputs: { done: true }, end_time: root.end_time });
-    expect(formatTraceTree(runs as never)).toMatch(/^alpha \(chain, .+\) {2}\[p\]\n└─ alpha-child \(chain, .+\)$/);
+    expect(runs[0]).toMatchObject({ end_time: root.end_time });
+    const full = await getJson<Record<string, unknown>>(`${collector.url}/api/traces/${root.id}/runs/${root.id}`);
+    expect(full).toMatchObject({ inputs: { q: "alpha" }, outputs: { done: true }, end_time: root.end_time });
+    expect(formatTraceTree((await collector.store.trace(root.id)) ?? [])).toMatch(/^alpha \(chain, .+\) {2}\[p\]\n└─ alpha-child \(chain, .+\)$/);
   });
 
   it("accepts /runs/batch, POST /runs and PATCH /runs/:id", async () => {
@@ -68,9 +70,9 @@ describe("tracewire dev collector", () => {
     const b = new RunTree({ name: "batched" });
     const batch = await fetch(`${collector.url}/runs/batch`, { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ post: [b.toJSON()], patch: [] }) });
     expect(batch.status).toBe(202);
-    const { runs } = await getJson<{ runs: Record<string, unknown>[] }>(`${collector.url}/api/traces/${a.id}`);
-    expect(runs[0]).toMatchObject({ name: "single", outputs: { x: 1 } });
-    expect((await getJson<unknown[]>(`${collector.url}/api/traces`)).length).toBe(2);
+    const run = await getJson<Record<string, unknown>>(`${collector.url}/api/traces/${a.id}/runs/${a.id}`);
+    expect(run).toMatchObject({ name: "single", outputs: { x: 1 } });
+    expect((await getJson<{ traces: unknown[] }>(`${collector.url}/api/traces`)).traces.length).toBe(2);
     expect((await fetch(`${collector.url}/runs`, { method: "POST", headers: JSON_TYPE, body: "{not json" })).status).toBe(400);
   });
 
@@ -101,9 +103,11 @@ describe("tracewire dev collector", () => {
     const outer = lsTraceable(async (x: number) => inner(x), { name: "ls-outer", client, tracingEnabled: true, project_name: "ls-proj" });
     await expect(outer(21)).resolves.toBe(42);
     await client.awaitPendingTraceBatches();
-    const [trace] = await getJson<{ trace_id: string; name: string; run_count: number }[]>(`${collector.url}/api/traces`);
+    const {
+      traces: [trace],
+    } = await getJson<{ traces: { trace_id: string; name: string; run_count: number }[] }>(`${collector.url}/api/traces`);
     expect(trace).toMatchObject({ name: "ls-outer", run_count: 2 });
-    const { runs } = await getJson<{ runs: Record<string, unknown>[] }>(`${collector.url}/api/traces/${trace?.trace_id}`);
+    const runs = (await collector.store.trace(trace?.trace_id ?? "")) ?? [];
     expect(runs.map((r) => r.name)).toEqual(["ls-outer", "ls-inner"]);
     expect(runs[1]?.parent_run_id).toBe(runs[0]?.id);
     expect(runs[1]?.outputs).toEqual({ outputs: 42 });

@@ -171,7 +171,7 @@ describe("tracewire dev collector: who may talk to it", () => {
       }
       const list = await fetch(`${collector.url}/api/traces`);
       expect(list.status).toBe(200);
-      expect((await list.json()) as Record<string, unknown>[]).toMatchObject([{ trace_id: good.id, name: "good", run_count: 1 }]);
+      expect(((await list.json()) as { traces: Record<string, unknown>[] }).traces).toMatchObject([{ trace_id: good.id, name: "good", run_count: 1 }]);
       expect((await fetch(`${collector.url}/api/traces/${run.id}`)).status).toBe(404);
       const detail = await fetch(`${collector.url}/api/traces/${good.id}`);
       const { runs } = (await detail.json()) as { runs: Parameters<typeof formatTraceTree>[0] };

@@ -42,7 +42,7 @@ describe("run store validation", () => {
     expect(accepted.status).toBe(202);
     const list = await fetch(`${collector.url}/api/traces`);
     expect(list.status).toBe(200);
-    expect(await list.json()).toMatchObject([{ trace_id: good.id, name: "good" }]);
+    expect(await list.json()).toMatchObject({ traces: [{ trace_id: good.id, name: "good" }], next_cursor: null });
     await collector.close();
     collector = await startCollector({ port: 0, dataDir: dir });
     expect((await fetch(`${collector.url}/api/traces`)).status).toBe(200);

@@ -85,10 +85,12 @@ async function stop(server: Child): Promise<void> {
   await endsCleanly(server);
 }
 
+/** The trace's runs, whole: the tree lists summaries, each run is read in full. */
 async function trace(traceId: string): Promise<Run[]> {
   const response = await fetch(`${collectorUrl}/api/traces/${traceId}`);
   expect(response.status, `trace ${traceId} at the collector`).toBe(200);
-  return ((await response.json()) as { runs: Run[] }).runs;
+  const { runs } = (await response.json()) as { runs: { id: string }[] };
+  return Promise.all(runs.map(async ({ id }) => (await fetch(`${collectorUrl}/api/traces/${traceId}/runs/${id}`)).json() as Promise<Run>));
 }
 
 function byName(runs: Run[], name: string): Run {
