@@ -48,10 +48,12 @@ afterEach(async () => {
 
 type Run = Record<string, unknown> & { id: string; name: string; parent_run_id?: string; dotted_order: string };
 
+/** A trace's runs as stored, in tree order: the tree's summaries, then each run whole. */
 async function traceRuns(traceId: string): Promise<Run[]> {
   const res = await fetch(`${collector.url}/api/traces/${traceId}`);
   expect(res.status).toBe(200);
-  return ((await res.json()) as { runs: Run[] }).runs;
+  const { runs } = (await res.json()) as { runs: { id: string }[] };
+  return Promise.all(runs.map(async ({ id }) => (await fetch(`${collector.url}/api/traces/${traceId}/runs/${id}`)).json() as Promise<Run>));
 }
 
 async function postOtlp(body: Uint8Array, contentType: string, headers: Record<string, string> = {}): Promise<Response> {
