@@ -1,7 +1,7 @@
 /**
  * The `tracewire` command as people run it: real processes (`node dist/cli.js ...`, built by
  * `npm run build`) against a fake server answering the collector API contract
- * (test/helpers/fake-collector-api.ts) and against the real collector.
+ * (test/helpers/fake-collector.ts) and against the real collector.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -17,7 +17,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type ChildExit, runProcess } from "../helpers/child-process.js";
 import { type Collector, startCollector } from "../../src/collector/server.js";
-import { FakeCollectorApi, fakeTrace } from "../helpers/fake-collector-api.js";
+import { FakeCollector, fakeTrace } from "../helpers/fake-collector.js";
 import { type LiveChild, exitOf, printed, startChild } from "../helpers/live-child.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -43,11 +43,11 @@ beforeAll(() => {
 });
 
 const children: LiveChild[] = [];
-let fake: FakeCollectorApi;
+let fake: FakeCollector;
 let dir: string;
 let collector: Collector | undefined;
 beforeEach(async () => {
-  fake = new FakeCollectorApi();
+  fake = new FakeCollector();
   dir = await mkdtemp(join(tmpdir(), "tracewire-cli-"));
 });
 afterEach(async () => {

@@ -1,8 +1,10 @@
 /**
  * A stand-in for the collector's read API (the issue 16 contract: `/api/traces` with filters and
- * cursor paging, trace trees of run summaries, full runs, and the two server-sent event streams),
- * answered from runs held in memory, serving the real viewer page. The browser tests drive the page
- * against it; it records every request so a test can check what the page asked for.
+ * cursor paging, trace trees of run summaries, full runs, the two server-sent event streams and the
+ * change log `/api/changes?after=SEQ`), answered from runs held in memory, serving the real viewer
+ * page. The browser tests drive the page against it, the CLI tests `tracewire tail`; it records every
+ * request so a test can check what was asked for, and can stop and start again on its port (a
+ * collector restart), keeping its runs and change log as the real one keeps its file.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -50,6 +52,8 @@ export class FakeCollector {
   #traces = new Map<string, Map<string, FakeRun>>();
   #summaries = new Map<string, TraceSummary>();
   #sorted: TraceSummary[] | undefined;
+  /** The change log: each change's "byte offset" after it, and the trace it changed. */
+  readonly #changes: { seq: number; traceId: string }[] = [];
   #listStreams = new Set<ServerResponse>();
   #traceStreams = new Map<string, Set<ServerResponse>>();
   #server: Server | undefined;
@@ -98,6 +102,7 @@ export class FakeCollector {
     }
     this.#sorted = undefined;
     for (const id of touched) {
+      this.#changes.push({ seq: (this.#changes.at(-1)?.seq ?? 0) + 100, traceId: id });
       this.#summaries.delete(id);
       const summary = this.summary(id);
       for (const res of this.#listStreams) res.write(`event: trace\ndata: ${JSON.stringify(summary)}\n\n`);
@@ -177,12 +182,17 @@ export class FakeCollector {
     }
     if (path === "/api/traces") {
       const limit = Math.min(Number(url.searchParams.get("limit") ?? 50) || 50, 500);
-      const cursor = url.searchParams.get("cursor");
-      const offset = cursor ? Number(Buffer.from(cursor, "base64url").toString()) : 0;
+      // Opaque to clients; here simply the offset of the page's first trace.
+      const offset = Number(url.searchParams.get("cursor") ?? 0);
       const all = this.matching(url.searchParams);
       const traces = all.slice(offset, offset + limit);
-      const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString("base64url") : null;
-      return json(200, { traces, next_cursor: next });
+      return json(200, { traces, next_cursor: offset + limit < all.length ? String(offset + limit) : null });
+    }
+    if (path === "/api/changes") {
+      const after = Number(url.searchParams.get("after") ?? 0);
+      const limit = Number(url.searchParams.get("limit") ?? 500);
+      const changes = this.#changes.filter((c) => c.seq > after).slice(0, limit);
+      return json(200, { traces: changes.map((c) => this.summary(c.traceId)), seq: changes.at(-1)?.seq ?? after });
     }
     if (path === "/api/stream") return this.#stream(res, this.#listStreams);
     const streamMatch = /^\/api\/traces\/([^/]+)\/stream$/.exec(path);
@@ -233,3 +243,20 @@ export function runSummary(run: FakeRun) {
 /** A run id that sorts with `n` (tests need many distinct, readable ids). */
 export const runId = (prefix: number, n: number): string =>
   `${prefix.toString(16).padStart(8, "0")}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+
+/** The root run of a one-run, 5 ms trace named `name` in project "default", started `index` seconds after a fixed time. */
+export function fakeTrace(index: number, name = `trace-${index}`, error = false): FakeRun {
+  const id = runId(0, index);
+  const start = Date.UTC(2026, 0, 1) + index * 1000;
+  return {
+    id,
+    trace_id: id,
+    name,
+    run_type: "chain",
+    session_name: "default",
+    dotted_order: `20260101T000000000000Z${id}`,
+    start_time: iso(start),
+    end_time: iso(start + 5),
+    ...(error ? { error: "Error: failed" } : {}),
+  };
+}
