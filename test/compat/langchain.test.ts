@@ -74,6 +74,26 @@ async function getJson<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** Every trace the collector holds, page by page. */
+async function allTraces(): Promise<{ trace_id: string; name: string }[]> {
+  const all: { trace_id: string; name: string }[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { traces: { trace_id: string; name: string }[]; next_cursor: string | null } = await getJson(
+      `/api/traces?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
+    all.push(...page.traces);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return all;
+}
+
+/** A trace's runs as stored, whole: the tree route serves summaries, each run is read by its id. */
+async function storedRuns(traceId: string): Promise<StoredRun[]> {
+  const { runs } = await getJson<{ runs: { id: string }[] }>(`/api/traces/${traceId}`);
+  return Promise.all(runs.map(({ id }) => getJson<StoredRun>(`/api/traces/${traceId}/runs/${id}`)));
+}
+
 /** Runs one entry of one project; its trees are read once it has flushed both clients and exited. */
 async function runEntry(project: LangChainProject, entry: Entry): Promise<Outcome> {
   const tag = key(project.core, project.backend, entry).replace(".", "_");
@@ -86,10 +106,10 @@ async function runEntry(project: LangChainProject, entry: Entry): Promise<Outcom
     scenarios.set(scenario.name, scenario);
   }
   if (!scenarios.has("done")) throw new Error(`${tag} did not finish:\n${stdout}`);
-  const listed = await getJson<{ trace_id: string; name: string }[]>("/api/traces?limit=100000");
+  const listed = await allTraces();
   const trees = new Map<string, Tree[]>();
   for (const summary of listed.filter((t) => t.name.startsWith(`${tag}:`))) {
-    const { runs } = await getJson<{ runs: StoredRun[] }>(`/api/traces/${summary.trace_id}`);
+    const runs = await storedRuns(summary.trace_id);
     const untagged = runs.map((r) => ({ ...r, name: r.name.replace(`${tag}:`, "") }));
     const root = untagged.find((r) => r.parent_run_id == null) as StoredRun;
     const name = summary.name.slice(tag.length + 1);
