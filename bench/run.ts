@@ -1,8 +1,10 @@
 /**
  * The bench entry (`npm run bench`): runs every `bench/*.bench.ts`, prints a table and writes
- * `bench/RESULTS.md`. Exits 0 whether targets pass or fail; non-zero only if a bench breaks.
+ * `bench/RESULTS.md`. Exits 0 whether targets pass or fail, non-zero if a bench breaks; with
+ * `--check`, also exits 1 when any target FAILs (a regression guard run by hand, not in CI).
  *
  *   npm run bench                          # everything
+ *   npm run bench -- --check               # exit 1 on any FAIL
  *   npm run bench -- headers               # only files whose name contains "headers"
  *   npm run bench -- --time 200 --rounds 1 # quicker, noisier
  *
@@ -26,6 +28,7 @@ import { REPO_ROOT, packageVersion, staleBuildWarning } from "./lib/libs.js";
 import {
   type RunInfo,
   type SuiteResult,
+  anyFailed,
   evaluateGoals,
   formatNumber,
   renderConsole,
@@ -103,7 +106,8 @@ function mergeIsolation(reports: readonly IsolationReport[]): IsolationReport {
   };
 }
 
-async function main(): Promise<void> {
+/** The process's exit code: 1 when `--check` was given and a target failed. */
+async function main(): Promise<number> {
   const { values: options, positionals: filters } = parseArgs({
     allowPositionals: true,
     options: {
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
       warmup: { type: "string" },
       suite: { type: "string" },
       out: { type: "string" },
+      check: { type: "boolean", default: false },
     },
   });
   const ctx: BenchContext = {
@@ -122,7 +127,7 @@ async function main(): Promise<void> {
   };
   if (options.suite !== undefined && options.out !== undefined) {
     await runSuite(options.suite, options.out, ctx);
-    return;
+    return 0;
   }
   if ((globalThis as { gc?: unknown }).gc === undefined) {
     ctx.log("note: run with --expose-gc (as `npm run bench` does) to collect garbage between tasks");
@@ -158,7 +163,7 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
 
   const goals = evaluateGoals(suites);
-  process.stdout.write(`${renderConsole(suites, goals)}\n`);
+  process.stdout.write(`${renderConsole(suites, goals, options.check)}\n`);
 
   const isolationNotes = [
     isolation.removedEnv.length > 0 ? `unset ${isolation.removedEnv.join(", ")}` : "no LANGSMITH_*/LANGCHAIN_* set",
@@ -192,10 +197,16 @@ async function main(): Promise<void> {
   };
   writeFileSync(RESULTS_PATH, renderMarkdown(info, suites, goals));
   process.stdout.write(`\nwrote ${RESULTS_PATH} in ${seconds.toFixed(1)} s\n`);
+  if (options.check && anyFailed(goals)) {
+    const failed = goals.filter((g) => g.pass === false).map((g) => `  FAIL ${g.row.id}: ${g.text} (${g.measured})`);
+    process.stderr.write(`--check: ${failed.length} target(s) FAIL\n${failed.join("\n")}\n`);
+    return 1;
+  }
+  return 0;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
     console.error(error);
     process.exit(1);

@@ -72,7 +72,9 @@ function goalText(goal: Goal, row: ResultRow): string {
   const lt = goal.exclusive ? "<" : "≤";
   const gt = goal.exclusive ? ">" : "≥";
   const parts: string[] = [];
-  if (goal.kind === "ratio") {
+  if (goal.kind === "sibling") {
+    parts.push(`${lt} ${formatBound(goal.max)}× fastest of ${goal.group}`);
+  } else if (goal.kind === "ratio") {
     const vs = LIB_LABELS[goal.vs];
     if (goal.max !== undefined) parts.push(`${lt} ${formatBound(goal.max)} of ${vs}`);
     if (goal.min !== undefined) parts.push(`${gt} ${formatBound(goal.min)}× ${vs}`);
@@ -84,19 +86,69 @@ function goalText(goal: Goal, row: ResultRow): string {
 }
 
 function within(value: number, goal: Goal): boolean {
-  const { max, min, exclusive } = goal;
+  const { max, exclusive } = goal;
+  const min = goal.kind === "sibling" ? undefined : goal.min;
   if (max !== undefined && (exclusive ? value >= max : value > max)) return false;
   if (min !== undefined && (exclusive ? value <= min : value < min)) return false;
   return true;
 }
 
+/** Every row of the run that carries a `sibling` goal, by group name. */
+function siblingGroups(suites: readonly SuiteResult[]): Map<string, ResultRow[]> {
+  const groups = new Map<string, ResultRow[]>();
+  for (const suite of suites) {
+    for (const row of suite.rows) {
+      for (const goal of row.goals ?? []) {
+        if (goal.kind !== "sibling") continue;
+        const members = groups.get(goal.group) ?? [];
+        if (!members.includes(row)) members.push(row);
+        groups.set(goal.group, members);
+      }
+    }
+  }
+  return groups;
+}
+
+/** The fastest (by `better`) other member of `row`'s group, with its tracewire value. */
+function fastestSibling(row: ResultRow, members: readonly ResultRow[]): { row: ResultRow; value: number } | undefined {
+  let best: { row: ResultRow; value: number } | undefined;
+  for (const other of members) {
+    const value = other.values.tracewire?.value;
+    if (other === row || value === undefined) continue;
+    const faster = best === undefined || (row.better === "lower" ? value < best.value : value > best.value);
+    if (faster) best = { row: other, value };
+  }
+  return best;
+}
+
 export function evaluateGoals(suites: readonly SuiteResult[]): GoalResult[] {
   const results: GoalResult[] = [];
+  const groups = siblingGroups(suites);
   for (const suite of suites) {
     for (const row of suite.rows) {
       for (const goal of row.goals ?? []) {
         const text = goalText(goal, row);
-        if (goal.kind === "ratio") {
+        if (goal.kind === "sibling") {
+          const sibling = fastestSibling(row, groups.get(goal.group) ?? []);
+          const value = row.values.tracewire?.value;
+          // "Slower by" reads the same way for both directions: ≥ 1 means this row is behind its sibling.
+          const ratio =
+            sibling === undefined || value === undefined || value === 0 || sibling.value === 0
+              ? undefined
+              : row.better === "lower"
+                ? value / sibling.value
+                : sibling.value / value;
+          results.push({
+            row,
+            goal,
+            text,
+            pass: ratio === undefined ? undefined : within(ratio, goal),
+            measured:
+              ratio === undefined || sibling === undefined
+                ? "no sibling measured"
+                : `${formatRatio(ratio)}× ${sibling.row.op}`,
+          });
+        } else if (goal.kind === "ratio") {
           const ratio = ratioOf(row, goal.vs);
           results.push({
             row,
@@ -189,7 +241,12 @@ function suiteTable(suite: SuiteResult, goals: readonly GoalResult[], markdown: 
 
 // ---------------------------------------------------------------- renderings
 
-export function renderConsole(suites: readonly SuiteResult[], goals: readonly GoalResult[]): string {
+/** True when any target was measured and missed (what `--check` exits non-zero on). */
+export function anyFailed(goals: readonly GoalResult[]): boolean {
+  return goals.some((g) => g.pass === false);
+}
+
+export function renderConsole(suites: readonly SuiteResult[], goals: readonly GoalResult[], check = false): string {
   const out: string[] = [];
   for (const suite of suites) {
     out.push("", `${suite.title}  (${suite.file})`, suiteTable(suite, goals, false));
@@ -204,7 +261,8 @@ export function renderConsole(suites: readonly SuiteResult[], goals: readonly Go
       ),
     );
     const passed = goals.filter((g) => g.pass === true).length;
-    out.push("", `${passed}/${goals.length} targets pass (the bench exits 0 either way).`);
+    const exit = check ? "with --check the bench exits 1 if any FAILs" : "the bench exits 0 either way; --check exits 1 on a FAIL";
+    out.push("", `${passed}/${goals.length} targets pass (${exit}).`);
   }
   return out.join("\n");
 }
@@ -234,7 +292,7 @@ export function renderMarkdown(info: RunInfo, suites: readonly SuiteResult[], go
   if (goals.length > 0) {
     const passed = goals.filter((g) => g.pass === true).length;
     out.push("", "## Targets", "");
-    out.push(`${passed} of ${goals.length} pass. Targets are judged on the mean; the bench exits 0 either way.`, "");
+    out.push(`${passed} of ${goals.length} pass. Targets are judged on the mean; the bench exits 0 either way, \`npm run bench -- --check\` exits 1 when one FAILs.`, "");
     out.push(
       markdownTable(
         ["Target", "Operation", "Measured", "Result"],

@@ -34,11 +34,15 @@ export interface Measurement {
  * A target for tracewire on one row.
  * - `ratio`: tracewire's value divided by `vs`'s value must be within `[min, max]`.
  * - `absolute`: tracewire's value itself must be within `[min, max]` (in the row's unit).
+ * - `sibling`: tracewire's value divided by the fastest tracewire value among the other rows
+ *   carrying a `sibling` goal of the same `group` (in any suite of the run) must be ≤ `max`:
+ *   no public path may be a cliff beside the path it is a variant of.
  * `exclusive` makes the bounds strict (`<` instead of `<=`).
  */
 export type Goal =
   | { kind: "ratio"; vs: LibName; max?: number; min?: number; exclusive?: boolean; text?: string }
-  | { kind: "absolute"; max?: number; min?: number; exclusive?: boolean; text?: string };
+  | { kind: "absolute"; max?: number; min?: number; exclusive?: boolean; text?: string }
+  | { kind: "sibling"; group: string; max: number; exclusive?: boolean; text?: string };
 
 export interface ResultRow {
   /** Stable id, e.g. `headers.toHeaders`: lets later tooling diff runs. */
