@@ -11,9 +11,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type * as TracewireApi from "../../src/index.js";
 import type * as TraceableApi from "../../src/entries/traceable.js";
+import type * as MiddlewareApi from "../../src/entries/middleware.js";
 
 export type Tracewire = typeof TracewireApi;
 export type Traceable = typeof TraceableApi;
+export type Middleware = typeof MiddlewareApi;
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DIST_ENTRY = join(ROOT, "dist", "index.js");
@@ -29,6 +31,11 @@ async function loadBuilt(entry: string): Promise<unknown> {
 
 export async function loadTracewire(): Promise<Tracewire> {
   return (await loadBuilt("index")) as Tracewire;
+}
+
+/** `tracewire/middleware`, built. */
+export async function loadMiddleware(): Promise<Middleware> {
+  return (await loadBuilt("middleware")) as Middleware;
 }
 
 /** `tracewire/traceable`, built. */
