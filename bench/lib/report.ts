@@ -316,6 +316,7 @@ export function renderMarkdown(info: RunInfo, suites: readonly SuiteResult[], go
   out.push(
     "- Ratios are tracewire divided by the other library, on the mean: below 1 means tracewire takes less (for time) — for throughput (higher is better) above 1 means tracewire moves more.",
     "- Timings: each library runs in its own tinybench task after a forced GC; every operation is measured in alternating-order rounds whose samples are pooled. A sample is the mean of a batch of consecutive calls, so p75/p99 are percentiles of batch means, not of single calls. GC triggered by an operation's own allocations is part of its cost.",
+    "- A `fastest of <group>` target divides tracewire's mean by the fastest tracewire mean among the other rows of that group: every variant of a call (a carrier shape, an option, an input type) stays within that factor of its fastest sibling.",
     "- Both libraries get equivalent inputs: runs built the same way with `tracingEnabled: false`, and each library parses headers its own runs produced (the headers are byte-identical apart from ids and timestamps).",
   );
   out.push("");
