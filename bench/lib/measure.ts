@@ -114,8 +114,15 @@ async function sampleOnce(
   return samples.map((ms) => ms * 1e6);
 }
 
-/** Measures one operation for every library given and returns its `ns/op` row. */
-export async function timeOp(ctx: BenchContext, spec: TimeOpSpec): Promise<ResultRow> {
+interface PreparedOp {
+  spec: TimeOpSpec;
+  batch: number;
+  libs: LibName[];
+  tasks: Map<LibName, { task: () => unknown; async: boolean }>;
+  pooled: Map<LibName, number[]>;
+}
+
+async function prepare(spec: TimeOpSpec): Promise<PreparedOp> {
   const batch = spec.batch ?? DEFAULT_BATCH;
   const libs = LIBS.filter((lib) => spec.impls[lib] !== undefined);
   const tasks = new Map<LibName, { task: () => unknown; async: boolean }>();
@@ -130,22 +137,25 @@ export async function timeOp(ctx: BenchContext, spec: TimeOpSpec): Promise<Resul
     spec.afterBatch?.[lib]?.();
     tasks.set(lib, { task: batchTask(fn, batch, spec.afterBatch?.[lib], async), async });
   }
+  return { spec, batch, libs, tasks, pooled: new Map(libs.map((lib) => [lib, []])) };
+}
 
-  const pooled = new Map<LibName, number[]>(libs.map((lib) => [lib, []]));
-  for (let round = 0; round < ctx.rounds; round++) {
-    const order = round % 2 === 0 ? libs : [...libs].reverse();
-    for (const lib of order) {
-      ctx.log(`  ${spec.id} · ${lib} · round ${round + 1}/${ctx.rounds}`);
-      const { task, async } = tasks.get(lib) as { task: () => unknown; async: boolean };
-      const samples = await sampleOnce(ctx, `${spec.id} [${lib}]`, task, async);
-      // A loop, not push(...samples): a fast op yields more samples than a call may take arguments.
-      const pool = pooled.get(lib) as number[];
-      for (const sample of samples) pool.push(sample);
-    }
+async function sampleRound(ctx: BenchContext, op: PreparedOp, round: number): Promise<void> {
+  const order = round % 2 === 0 ? op.libs : [...op.libs].reverse();
+  for (const lib of order) {
+    ctx.log(`  ${op.spec.id} · ${lib} · round ${round + 1}/${ctx.rounds}`);
+    const { task, async } = op.tasks.get(lib) as { task: () => unknown; async: boolean };
+    const samples = await sampleOnce(ctx, `${op.spec.id} [${lib}]`, task, async);
+    // A loop, not push(...samples): a fast op yields more samples than a call may take arguments.
+    const pool = op.pooled.get(lib) as number[];
+    for (const sample of samples) pool.push(sample);
   }
+}
 
+function toRow(op: PreparedOp): ResultRow {
+  const { spec, batch } = op;
   const values: Partial<Record<LibName, Measurement>> = {};
-  for (const lib of libs) values[lib] = summarize(pooled.get(lib) ?? []);
+  for (const lib of op.libs) values[lib] = summarize(op.pooled.get(lib) ?? []);
   const batchNote = `each sample = mean of ${batch} consecutive calls`;
   return {
     id: spec.id,
@@ -157,4 +167,26 @@ export async function timeOp(ctx: BenchContext, spec: TimeOpSpec): Promise<Resul
     goals: spec.goals,
     note: spec.note ? `${spec.note}; ${batchNote}` : batchNote,
   };
+}
+
+/** Measures one operation for every library given and returns its `ns/op` row. */
+export async function timeOp(ctx: BenchContext, spec: TimeOpSpec): Promise<ResultRow> {
+  const op = await prepare(spec);
+  for (let round = 0; round < ctx.rounds; round++) await sampleRound(ctx, op, round);
+  return toRow(op);
+}
+
+/**
+ * Measures operations that are compared with each other (siblings): each round samples every
+ * operation, in an order that alternates between rounds, so a change in the machine's load
+ * during the run lands on all of them alike rather than on whichever was measured last.
+ */
+export async function timeOps(ctx: BenchContext, specs: readonly TimeOpSpec[]): Promise<ResultRow[]> {
+  const ops: PreparedOp[] = [];
+  for (const spec of specs) ops.push(await prepare(spec));
+  for (let round = 0; round < ctx.rounds; round++) {
+    const order = round % 2 === 0 ? ops : [...ops].reverse();
+    for (const op of order) await sampleRound(ctx, op, round);
+  }
+  return ops.map(toRow);
 }
