@@ -130,23 +130,46 @@ const NONE: readonly string[] = Object.freeze([]);
 /** Subtree clocks of parents from other copies of tracewire, which have no `#clock` of ours. */
 const foreignClocks = new WeakMap<object, SubtreeClock>();
 
-/** `{ ...inheritArgs, <the remote parent's fields> }`, for the placeholder `fromHeaders` makes. */
+/**
+ * `{ ...inheritArgs, <the remote parent's fields> }`, for the placeholder `fromHeaders` makes, as
+ * one object literal of fixed shape. Not a spread: a copy of the caller's object with properties
+ * added after it gets a map of its own each call, which cost every `fromHeaders` given any
+ * `inheritArgs` ~15x (and the constructor's reads of it more). Keys the constructor never reads
+ * (`child_runs`) are left out; of the symbol keys, subtree tags come through the handoff and
+ * LangChain's context variables are copied by `fromHeaders`.
+ */
 function placeholderConfig(remote: RemoteParentView, inheritArgs: RunTreeInheritArgs | undefined): RunTreeConfig {
-  const fields: RunTreeConfig = {
-    name: inheritArgs?.name ?? "parent",
+  // `parent_run` is outside the type but a spread would have carried it, so it is read too.
+  const args = inheritArgs as RunTreeConfig | undefined;
+  return {
+    name: args?.name ?? "parent",
+    run_type: args?.run_type,
     id: remote.id,
-    trace_id: remote.traceId,
+    project_name: remote.projectName ?? args?.project_name,
+    parent_run: args?.parent_run,
     parent_run_id: remote.parentRunId,
+    trace_id: remote.traceId,
     dotted_order: remote.dottedOrder,
-    project_name: remote.projectName ?? inheritArgs?.project_name,
+    start_time: args?.start_time,
+    end_time: args?.end_time,
+    inputs: args?.inputs,
+    outputs: args?.outputs,
+    error: args?.error,
+    extra: args?.extra,
+    metadata: args?.metadata,
+    tags: args?.tags,
+    events: args?.events,
+    serialized: args?.serialized,
+    reference_example_id: args?.reference_example_id,
+    client: args?.client,
     // A header never switches tracing on (as in LangSmith JS): unless the application says so
     // here, the process's own setting decides for the subtree.
-    tracingEnabled: inheritArgs?.tracingEnabled,
+    tracingEnabled: args?.tracingEnabled,
+    on_end: args?.on_end,
+    execution_order: args?.execution_order,
+    child_execution_order: args?.child_execution_order,
+    replicas: args?.replicas,
   };
-  // Subtree tags travel in the handoff (which the constructor prefers). Kept out of the literal
-  // above: a computed key there costs V8's fast object-literal path.
-  // Not a literal with properties after a spread: Node 20 takes a slow path for those.
-  return inheritArgs === undefined ? fields : Object.assign({ ...inheritArgs } as RunTreeConfig, fields);
 }
 
 /**
@@ -514,6 +537,8 @@ export class RunTree {
       handoff.subtreeTags = subtreeTags;
       handoff.startUs = remote.timeUs;
       const run = new RunTree(config);
+      const contextVariables = (inheritArgs as { [LC_CONTEXT_VARIABLES]?: unknown } | undefined)?.[LC_CONTEXT_VARIABLES];
+      if (contextVariables !== undefined) (run as { [LC_CONTEXT_VARIABLES]?: unknown })[LC_CONTEXT_VARIABLES] = contextVariables;
       run.#isPlaceholder = true;
       run.#foreignBaggage = remote.foreignBaggage;
       return run;
