@@ -23,6 +23,7 @@ import {
   formatLangsmithBaggage,
   readLangsmithFrom,
 } from "../propagation/langsmith-trace.js";
+import { copyToExtend, mergeData } from "./plain-copy.js";
 import {
   LC_CHILD_CONFIG,
   LC_CONTEXT_VARIABLES,
@@ -106,32 +107,6 @@ function union(a: readonly string[], b: readonly string[] | undefined): string[]
   for (let i = 0; i < a.length; i++) if (!out.includes(a[i] as string)) out.push(a[i] as string);
   for (let i = 0; i < b.length; i++) if (!out.includes(b[i] as string)) out.push(b[i] as string);
   return out;
-}
-
-function hasProtoKey(value: unknown): boolean {
-  return value !== undefined && value !== null && Object.hasOwn(value, "__proto__");
-}
-
-/**
- * `{ ...a, ...b, ...c }`, fast. Node 20 runs a spread that is not an object literal's first
- * element through a slow runtime path (~300 ns each), while a lone `{ ...a }` is ~10 ns and
- * `Object.assign` ~30 ns. The spread and `Object.assign` differ only on an own `__proto__` key,
- * which `Object.assign` would turn into a prototype: rare, so such sources take the spread.
- */
-function mergeData(a: unknown, b: unknown, c: unknown): KVMap {
-  if (b === undefined && c === undefined) return { ...(a as KVMap) };
-  if (a === undefined && c === undefined) return { ...(b as KVMap) };
-  if (hasProtoKey(a) || hasProtoKey(b) || hasProtoKey(c)) return { ...(a as KVMap), ...(b as KVMap), ...(c as KVMap) };
-  return Object.assign({}, a, b, c) as KVMap;
-}
-
-/**
- * `{ ...a }` for a copy that gains keys afterwards. On Node 20 a spread's copy has a map of its
- * own, so each key added to it makes a new map (~0.5 µs a key, more for a larger object);
- * `Object.assign` onto `{}` follows the shared transitions. Own `__proto__` keys take the spread.
- */
-function copyToExtend(a: KVMap): KVMap {
-  return hasProtoKey(a) ? { ...a } : (Object.assign({}, a) as KVMap);
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -568,7 +543,13 @@ export class RunTree {
     const client = (tracer?.client as RunSink | undefined) ?? props.client;
     const project_name = tracer?.projectName ?? props.project_name;
     const tracingEnabled = isTracingEnabledByEnv() || tracer !== undefined;
-    if (!parentRun?.dotted_order) return new RunTree({ ...props, client, project_name, tracingEnabled });
+    if (!parentRun?.dotted_order) {
+      const config = copyToExtend(props);
+      config.client = client;
+      config.project_name = project_name;
+      config.tracingEnabled = tracingEnabled;
+      return new RunTree(config);
+    }
     const parent = new RunTree({
       name: parentRun.name,
       id: parentRun.id,
@@ -578,7 +559,7 @@ export class RunTree {
       tracingEnabled,
       project_name,
       tags: [...new Set([...(parentRun.tags ?? []), ...(parentConfig?.tags ?? [])])],
-      extra: { metadata: { ...(parentRun.extra?.metadata as KVMap | undefined), ...parentConfig?.metadata } },
+      extra: { metadata: mergeData(parentRun.extra?.metadata, parentConfig?.metadata, undefined) },
     });
     return parent.createChild(props);
   }
