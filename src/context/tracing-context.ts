@@ -5,6 +5,7 @@
  */
 import type { KVMap, RunSink } from "../core/types.js";
 import type { HeadersInput } from "../propagation/carrier.js";
+import { mergeData } from "../run-tree/plain-copy.js";
 import { RunTree, isRunTree } from "../run-tree/run-tree.js";
 import { type ContextFrame, TracingScope, contextStorage, isTracingScope } from "./store.js";
 
@@ -61,7 +62,7 @@ export function tracingContext<T>(options: TracingContextOptions, fn: () => T): 
           ? frame
           : undefined;
   const tags = outer?.tags && options.tags ? [...new Set([...outer.tags, ...options.tags])] : (options.tags ?? outer?.tags);
-  const metadata = outer?.metadata || options.metadata ? { ...outer?.metadata, ...options.metadata } : undefined;
+  const metadata = outer?.metadata || options.metadata ? mergeData(outer?.metadata, options.metadata, undefined) : undefined;
   const scope = new TracingScope(
     parent,
     options.project_name ?? outer?.projectName,

@@ -148,8 +148,31 @@ function memoMatches(
 }
 
 /**
- * The baggage for a run: `memo.header` of the memo returned, which is `previous` itself when
- * that still describes the same content. Members past the W3C limits are dropped and counted.
+ * The memo formatted last in this process, tried when the run's own misses: a run's first
+ * `toHeaders` usually describes what the last run's did (the same request's baggage, the same
+ * traceable's metadata), so a fresh run need not format again. Checked by content like any memo.
+ */
+let lastFormatted: BaggageMemo | undefined;
+
+function reusable(
+  memo: BaggageMemo | undefined,
+  metadata: KVMap,
+  tags: readonly string[],
+  projectName: string | undefined,
+  foreignBaggage: readonly string[] | undefined,
+): boolean {
+  try {
+    return memo !== undefined && memoMatches(memo, metadata, tags, projectName, foreignBaggage);
+  } catch {
+    // A hostile metadata object (a throwing proxy): format, which never throws.
+    return false;
+  }
+}
+
+/**
+ * The baggage for a run: `memo.header` of the memo returned, which is `previous` (or the memo
+ * formatted last) itself when that still describes the same content. Members past the W3C
+ * limits are dropped and counted.
  */
 export function formatLangsmithBaggage(
   previous: BaggageMemo | undefined,
@@ -160,11 +183,9 @@ export function formatLangsmithBaggage(
 ): BaggageMemo {
   const tagList = tags ?? NO_TAGS;
   const fields = metadata ?? {};
-  try {
-    if (previous !== undefined && memoMatches(previous, fields, tagList, projectName, foreignBaggage)) return previous;
-  } catch {
-    // A hostile metadata object (a throwing proxy): format below, which never throws.
-  }
+  if (reusable(previous, fields, tagList, projectName, foreignBaggage)) return previous as BaggageMemo;
+  const last = lastFormatted;
+  if (last !== previous && reusable(last, fields, tagList, projectName, foreignBaggage)) return last as BaggageMemo;
   const { header, dropped } = formatBaggage(metadata, tags, projectName, foreignBaggage);
   let keys: string[] | undefined;
   let values: unknown[] = [];
@@ -178,6 +199,8 @@ export function formatLangsmithBaggage(
     keys = undefined;
   }
   // A spread, not slice(): slice() on a frozen array takes a slow path on Node 20.
-  return { header, keys, values, tags: keys === undefined ? NO_TAGS : [...tagList], projectName, foreignBaggage };
+  const memo = { header, keys, values, tags: keys === undefined ? NO_TAGS : [...tagList], projectName, foreignBaggage };
+  if (keys !== undefined) lastFormatted = memo;
+  return memo;
 }
 

@@ -23,6 +23,7 @@ import {
   formatLangsmithBaggage,
   readLangsmithFrom,
 } from "../propagation/langsmith-trace.js";
+import { copyToExtend, mergeData } from "./plain-copy.js";
 import {
   LC_CHILD_CONFIG,
   LC_CONTEXT_VARIABLES,
@@ -108,45 +109,51 @@ function union(a: readonly string[], b: readonly string[] | undefined): string[]
   return out;
 }
 
-function hasProtoKey(value: unknown): boolean {
-  return value !== undefined && value !== null && Object.hasOwn(value, "__proto__");
-}
-
-/**
- * `{ ...a, ...b, ...c }`, fast. Node 20 runs a spread that is not an object literal's first
- * element through a slow runtime path (~300 ns each), while a lone `{ ...a }` is ~10 ns and
- * `Object.assign` ~30 ns. The spread and `Object.assign` differ only on an own `__proto__` key,
- * which `Object.assign` would turn into a prototype: rare, so such sources take the spread.
- */
-function mergeData(a: unknown, b: unknown, c: unknown): KVMap {
-  if (b === undefined && c === undefined) return { ...(a as KVMap) };
-  if (a === undefined && c === undefined) return { ...(b as KVMap) };
-  if (hasProtoKey(a) || hasProtoKey(b) || hasProtoKey(c)) return { ...(a as KVMap), ...(b as KVMap), ...(c as KVMap) };
-  return Object.assign({}, a, b, c) as KVMap;
-}
-
 const NONE: readonly string[] = Object.freeze([]);
 
 /** Subtree clocks of parents from other copies of tracewire, which have no `#clock` of ours. */
 const foreignClocks = new WeakMap<object, SubtreeClock>();
 
-/** `{ ...inheritArgs, <the remote parent's fields> }`, for the placeholder `fromHeaders` makes. */
+/**
+ * `{ ...inheritArgs, <the remote parent's fields> }`, for the placeholder `fromHeaders` makes, as
+ * one object literal of fixed shape. Not a spread: a copy of the caller's object with properties
+ * added after it gets a map of its own each call, which cost every `fromHeaders` given any
+ * `inheritArgs` ~15x (and the constructor's reads of it more). Keys the constructor never reads
+ * (`child_runs`) are left out; of the symbol keys, subtree tags come through the handoff and
+ * LangChain's context variables are copied by `fromHeaders`.
+ */
 function placeholderConfig(remote: RemoteParentView, inheritArgs: RunTreeInheritArgs | undefined): RunTreeConfig {
-  const fields: RunTreeConfig = {
-    name: inheritArgs?.name ?? "parent",
+  // `parent_run` is outside the type but a spread would have carried it, so it is read too.
+  const args = inheritArgs as RunTreeConfig | undefined;
+  return {
+    name: args?.name ?? "parent",
+    run_type: args?.run_type,
     id: remote.id,
-    trace_id: remote.traceId,
+    project_name: remote.projectName ?? args?.project_name,
+    parent_run: args?.parent_run,
     parent_run_id: remote.parentRunId,
+    trace_id: remote.traceId,
     dotted_order: remote.dottedOrder,
-    project_name: remote.projectName ?? inheritArgs?.project_name,
+    start_time: args?.start_time,
+    end_time: args?.end_time,
+    inputs: args?.inputs,
+    outputs: args?.outputs,
+    error: args?.error,
+    extra: args?.extra,
+    metadata: args?.metadata,
+    tags: args?.tags,
+    events: args?.events,
+    serialized: args?.serialized,
+    reference_example_id: args?.reference_example_id,
+    client: args?.client,
     // A header never switches tracing on (as in LangSmith JS): unless the application says so
     // here, the process's own setting decides for the subtree.
-    tracingEnabled: inheritArgs?.tracingEnabled,
+    tracingEnabled: args?.tracingEnabled,
+    on_end: args?.on_end,
+    execution_order: args?.execution_order,
+    child_execution_order: args?.child_execution_order,
+    replicas: args?.replicas,
   };
-  // Subtree tags travel in the handoff (which the constructor prefers). Kept out of the literal
-  // above: a computed key there costs V8's fast object-literal path.
-  // Not a literal with properties after a spread: Node 20 takes a slow path for those.
-  return inheritArgs === undefined ? fields : Object.assign({ ...inheritArgs } as RunTreeConfig, fields);
 }
 
 /**
@@ -262,7 +269,7 @@ export class RunTree {
     if (extra === undefined) {
       this.extra = { metadata };
     } else {
-      this.extra = { ...extra };
+      this.extra = copyToExtend(extra);
       this.extra.metadata = metadata;
     }
     this.events = config.events ?? [];
@@ -330,7 +337,7 @@ export class RunTree {
 
   set metadata(metadata: KVMap) {
     // A new `extra`, not an update in place: a create already handed to the exporter keeps its own.
-    const extra = { ...this.extra };
+    const extra = copyToExtend(this.extra);
     extra.metadata = mergeData(this.metadata, metadata, undefined);
     this.extra = extra;
   }
@@ -514,6 +521,8 @@ export class RunTree {
       handoff.subtreeTags = subtreeTags;
       handoff.startUs = remote.timeUs;
       const run = new RunTree(config);
+      const contextVariables = (inheritArgs as { [LC_CONTEXT_VARIABLES]?: unknown } | undefined)?.[LC_CONTEXT_VARIABLES];
+      if (contextVariables !== undefined) (run as { [LC_CONTEXT_VARIABLES]?: unknown })[LC_CONTEXT_VARIABLES] = contextVariables;
       run.#isPlaceholder = true;
       run.#foreignBaggage = remote.foreignBaggage;
       return run;
@@ -534,7 +543,13 @@ export class RunTree {
     const client = (tracer?.client as RunSink | undefined) ?? props.client;
     const project_name = tracer?.projectName ?? props.project_name;
     const tracingEnabled = isTracingEnabledByEnv() || tracer !== undefined;
-    if (!parentRun?.dotted_order) return new RunTree({ ...props, client, project_name, tracingEnabled });
+    if (!parentRun?.dotted_order) {
+      const config = copyToExtend(props);
+      config.client = client;
+      config.project_name = project_name;
+      config.tracingEnabled = tracingEnabled;
+      return new RunTree(config);
+    }
     const parent = new RunTree({
       name: parentRun.name,
       id: parentRun.id,
@@ -544,7 +559,7 @@ export class RunTree {
       tracingEnabled,
       project_name,
       tags: [...new Set([...(parentRun.tags ?? []), ...(parentConfig?.tags ?? [])])],
-      extra: { metadata: { ...(parentRun.extra?.metadata as KVMap | undefined), ...parentConfig?.metadata } },
+      extra: { metadata: mergeData(parentRun.extra?.metadata, parentConfig?.metadata, undefined) },
     });
     return parent.createChild(props);
   }

@@ -107,13 +107,12 @@ export function runFromTraceContext(headers: HeadersInput | unknown, inheritArgs
     const rootUs = nextTimestampUs();
     const parentUs = nextTimestampUs();
     const dottedOrder = `${formatSegment(rootUs, traceUuid)}.${formatSegment(parentUs, uuidOfSpanId(parentId))}`;
-    const args: RunTreeInheritArgs = {
-      ...inheritArgs,
-      // An unsampled caller switches tracing off; a sampled one leaves it to the process.
-      tracingEnabled: inheritArgs?.tracingEnabled ?? ((flags & FLAG_SAMPLED) === FLAG_SAMPLED ? undefined : false),
-    };
-    const run = RunTree.fromHeaders({ "langsmith-trace": dottedOrder, baggage: listValue(get, "baggage") }, args);
-    if (run) keep(run, context, traceUuid);
+    const run = RunTree.fromHeaders({ "langsmith-trace": dottedOrder, baggage: listValue(get, "baggage") }, inheritArgs);
+    if (!run) return undefined;
+    // An unsampled caller switches tracing off; a sampled one leaves it to the process. A field
+    // write, not a copy of inheritArgs with it: the placeholder has no parent to inherit it from.
+    if (inheritArgs?.tracingEnabled === undefined && (flags & FLAG_SAMPLED) !== FLAG_SAMPLED) run.tracingEnabled = false;
+    keep(run, context, traceUuid);
     return run;
   } catch {
     // Headers are network input: a hostile carrier means "no parent".

@@ -91,7 +91,7 @@ interface EndHooks {
    * Set (on a per-call copy) when an argument is a late value: the run is created at its end,
    * with the inputs taken from those arguments by then, as LangSmith does.
    */
-  deferredInputs?: () => KVMap | Promise<KVMap>;
+  deferredInputs: (() => KVMap | Promise<KVMap>) | undefined;
 }
 
 /** Traceable's patches never repeat the inputs (LangSmith's traceable passes the same). */
@@ -252,7 +252,12 @@ export function traceable<Func extends AnyFunction>(
 ): TraceableFunction<Func> {
   const name = config.name ?? (fn.name || "<lambda>");
   const { parent: configParent, argsConfigPath, on_start, getInvocationParams, processInputs, tracingEnabled } = config;
-  const hooks: EndHooks = { aggregator: config.aggregator, processOutputs: config.processOutputs, on_end: config.on_end };
+  const hooks: EndHooks = {
+    aggregator: config.aggregator,
+    processOutputs: config.processOutputs,
+    on_end: config.on_end,
+    deferredInputs: undefined,
+  };
 
   function traced(this: unknown, ...callArgs: unknown[]): unknown {
     let args = callArgs;
@@ -335,7 +340,13 @@ export function traceable<Func extends AnyFunction>(
     if (deferred) {
       // Created at its end, with what the late arguments held by then.
       args = deferred.args;
-      callHooks = { ...hooks, deferredInputs: () => applyHook(processInputs, deferred.recordedInputs(), "inputs") };
+      // A literal of the same shape, not `{ ...hooks, deferredInputs }` (a slow spread on Node 20).
+      callHooks = {
+        aggregator: hooks.aggregator,
+        processOutputs: hooks.processOutputs,
+        on_end: hooks.on_end,
+        deferredInputs: () => applyHook(processInputs, deferred.recordedInputs(), "inputs"),
+      };
     } else {
       postWithInputs(run, applyHook(processInputs, inputsOf(args), "inputs"));
     }
