@@ -20,6 +20,7 @@ import { type TraceFilter, type TracePage, parseTraceFilter, queryTraces } from 
 import { type LogLine, type OpenLogFile, RunLog } from "./run-log.js";
 import { InvalidRunError, type LogEntry, type StoredRun, assertEntries, checkEntry } from "./run-schema.js";
 import { SetAside } from "./set-aside.js";
+import { lineOf } from "./entry-line.js";
 import { createHash } from "node:crypto";
 import { SnapshotWriter, readSnapshot, writeSnapshot } from "./index-snapshot.js";
 
@@ -234,7 +235,7 @@ export class RunStore {
   async append(entries: readonly LogEntry[]): Promise<void> {
     assertEntries(entries);
     if (entries.length === 0) return;
-    const lines = entries.map((entry) => JSON.stringify(entry));
+    const lines = entries.map(lineOf);
     const lengths = lines.map((line) => Buffer.byteLength(line));
     const longest = lengths.reduce((a, b) => Math.max(a, b), 0);
     if (longest > MAX_LINE_BYTES) throw new InvalidRunError(`a run of ${longest} bytes is over the store's ${MAX_LINE_BYTES}`);
