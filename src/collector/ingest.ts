@@ -5,6 +5,7 @@
  */
 import { parseJsonSafe } from "../core/safe-json.js";
 import type { KVMap } from "../core/types.js";
+import { RawRunText } from "./entry-line.js";
 import { HttpError } from "./http-error.js";
 import { parseBoundary, readMultipart } from "./multipart.js";
 import type { LogEntry, StoredRun } from "./run-store.js";
@@ -33,19 +34,32 @@ const RESERVED_FIELDS = new Set(["__proto__", "constructor", "id"]);
 export async function entriesFromMultipart(body: Buffer, contentType: string, maxParts: number): Promise<LogEntry[]> {
   const boundary = parseBoundary(contentType);
   if (!boundary) throw new HttpError(400, "multipart/form-data without a boundary");
-  const byKey = new Map<string, LogEntry>();
+  const byKey = new Map<string, { entry: LogEntry; text: RawRunText }>();
   await readMultipart(body, boundary, maxParts, (part) => {
     const [op, id, field] = part.name.split(".", 3);
     if ((op !== "post" && op !== "patch") || !id) return; // feedback, attachments: not stored here
     if (field !== undefined && RESERVED_FIELDS.has(field)) return;
-    const json = parseJsonSafe(part.data.toString("utf8"), MAX_PART_LENGTH);
+    const text = part.data.toString("utf8");
+    const json = parseJsonSafe(text, MAX_PART_LENGTH);
     const key = `${op}.${id}`;
-    const entry = byKey.get(key) ?? { op, run: { id } };
-    if (field) entry.run[field] = json;
-    else if (typeof json === "object" && json !== null) Object.assign(entry.run, json, { id });
-    byKey.set(key, entry);
+    let run = byKey.get(key);
+    if (!run) {
+      run = { entry: { op, run: { id } }, text: new RawRunText(id) };
+      byKey.set(key, run);
+    }
+    if (field) {
+      run.entry.run[field] = json;
+      run.text.addField(field, text, json);
+    } else if (typeof json === "object" && json !== null) {
+      Object.assign(run.entry.run, json, { id });
+      run.text.addObject(text, json, id);
+    }
   });
-  return [...byKey.values()].map((entry) => ({ op: entry.op, run: normalizeTimes(entry.run) }));
+  return [...byKey.values()].map(({ entry, text }) => {
+    text.attach(entry);
+    normalizeTimes(entry.run);
+    return entry;
+  });
 }
 
 /** The runs of a `/runs/batch` body, or undefined when it is not a JSON object. */

@@ -126,4 +126,20 @@ describe("tracewire dev collector", () => {
     });
     expect(bomb.status).toBe(413);
   });
+
+  it("asks clients on loopback not to compress, and still takes a gzip body", async () => {
+    collector = await startCollector({ port: 0, dataDir: dir });
+    const info = await getJson<{ instance_flags: Record<string, boolean> }>(`${collector.url}/info`);
+    expect(info.instance_flags.gzip_body_enabled).toBe(false);
+    const { gzipSync } = await import("node:zlib");
+    const id = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+    const run = { id, trace_id: id, dotted_order: `20260101T000000000000Z${id}`, name: "zipped", run_type: "chain", start_time: "2026-01-01T00:00:00.000Z" };
+    const res = await fetch(`${collector.url}/runs/batch`, {
+      method: "POST",
+      headers: { ...JSON_TYPE, "content-encoding": "gzip" },
+      body: gzipSync(JSON.stringify({ post: [run] })),
+    });
+    expect(res.status).toBe(202);
+    expect((await collector.store.trace(id))?.map((r) => r.name)).toEqual(["zipped"]);
+  });
 });
