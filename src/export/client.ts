@@ -139,13 +139,13 @@ export class Client extends BatchingClient implements RunSink {
     const outputs = hideLater(o.hideOutputs, run.outputs);
     const extra = hideMetadataOf(o.hideMetadata, run.extra);
     if (this.#pending === undefined && !isPromise(inputs) && !isPromise(outputs) && !isPromise(extra)) {
-      this.exporter.enqueue(this.#record(op, main, { ...run, inputs, outputs, extra }, serialized));
+      this.exporter.enqueue(this.#record(op, main, run, inputs, outputs, extra, serialized));
       return DONE;
     }
     const hidden = Promise.all([inputs, outputs, extra]);
     const queued = (this.#pending ?? DONE).then(async () => {
       const [i, out, e] = await hidden;
-      this.exporter.enqueue(this.#record(op, main, { ...run, inputs: i, outputs: out, extra: e }, serialized));
+      this.exporter.enqueue(this.#record(op, main, run, i, out, e, serialized));
     });
     this.#pending = queued;
     void queued.then(() => {
@@ -165,13 +165,25 @@ export class Client extends BatchingClient implements RunSink {
     return pending === undefined ? super.shutdown() : holdingProcess(pending.then(() => super.shutdown()));
   }
 
-  /** A queued record: payloads (already hidden) serialized; one object shape for every run. */
-  #record(op: RunRecord["op"], main: KVMap, run: RawPayloads, serialized?: unknown): RunRecord {
+  /**
+   * A queued record: payloads (already hidden) serialized; one object shape for every run. The
+   * hidden payloads come as arguments, not as a spread copy of `run` (Node 20 gives such a copy
+   * a map of its own per added key: most of a record's cost).
+   */
+  #record(
+    op: RunRecord["op"],
+    main: KVMap,
+    run: RawPayloads,
+    inputs: KVMap | undefined,
+    outputs: KVMap | undefined,
+    extra: unknown,
+    serialized?: unknown,
+  ): RunRecord {
     const parts: Payloads = {
-      inputs: this.#json(run.inputs),
-      outputs: this.#json(run.outputs),
+      inputs: this.#json(inputs),
+      outputs: this.#json(outputs),
       events: isEmptyEvents(run.events) ? undefined : this.#json(run.events),
-      extra: isEmptyExtra(run.extra) ? undefined : this.#json(run.extra),
+      extra: isEmptyExtra(extra) ? undefined : this.#json(extra),
       error: this.#json(run.error),
       serialized: this.#json(serialized),
     };
