@@ -12,7 +12,7 @@
  */
 import { RunTree as LangsmithRunTree } from "langsmith";
 import { loadTracewire } from "./lib/libs.js";
-import { DEFAULT_BATCH, timeOp } from "./lib/measure.js";
+import { inputPool, timeOp } from "./lib/measure.js";
 import { type Goal, defineBench } from "./lib/types.js";
 
 const METADATA = { user: "ada", route: "/v1/chat" };
@@ -25,26 +25,6 @@ const FROM_HEADERS_GOALS: Goal[] = [
 ];
 
 /** Inputs for one batch (`timeOp` runs `afterBatch`, which refills, after its probe call too). */
-const POOL_SIZE = DEFAULT_BATCH;
-
-/** Inputs made outside the timed region and handed out once each; refilled after every batch. */
-function pool<T>(make: () => T): { next: () => T; refill: () => void } {
-  let items: T[] = [];
-  let at = 0;
-  const refill = (): void => {
-    items = Array.from({ length: POOL_SIZE }, make);
-    at = 0;
-  };
-  refill();
-  return {
-    next: () => {
-      // Making one here would time its creation: fail loudly instead.
-      if (at >= items.length) throw new Error("headers.bench: input pool ran dry");
-      return items[at++] as T;
-    },
-    refill,
-  };
-}
 
 function check(condition: boolean, message: string): void {
   if (!condition) throw new Error(`headers.bench: ${message}`);
@@ -98,8 +78,8 @@ export default defineBench({
 
     // Fresh children, made like `twChild` / `lsChild`; the roots never sent headers, so a child has
     // nothing cached to reuse and its first toHeaders() formats everything.
-    const twFresh = pool(() => twRoot.createChild({ name: "child", metadata: METADATA, tags: TAGS }));
-    const lsFresh = pool(() => lsRoot.createChild({ name: "child", metadata: METADATA, tags: TAGS }));
+    const twFresh = inputPool(() => twRoot.createChild({ name: "child", metadata: METADATA, tags: TAGS }));
+    const lsFresh = inputPool(() => lsRoot.createChild({ name: "child", metadata: METADATA, tags: TAGS }));
     check(twFresh.next().toHeaders().baggage === twRecord.baggage, "a fresh tracewire child sends other baggage");
     check(lsFresh.next().toHeaders().baggage === lsRecord.baggage, "a fresh langsmith child sends other baggage");
 
@@ -110,8 +90,8 @@ export default defineBench({
         `langsmith-metadata=${encodeURIComponent(JSON.stringify(METADATA))}`,
         `langsmith-metadata=${encodeURIComponent(JSON.stringify({ ...METADATA, request: `r${serial++}` }))}`,
       );
-    const twUnseen = pool(() => ({ "langsmith-trace": twRecord["langsmith-trace"] ?? "", baggage: uniqueBaggage() }));
-    const lsUnseen = pool(() => ({ "langsmith-trace": lsRecord["langsmith-trace"] ?? "", baggage: uniqueBaggage() }));
+    const twUnseen = inputPool(() => ({ "langsmith-trace": twRecord["langsmith-trace"] ?? "", baggage: uniqueBaggage() }));
+    const lsUnseen = inputPool(() => ({ "langsmith-trace": lsRecord["langsmith-trace"] ?? "", baggage: uniqueBaggage() }));
     const probe = twUnseen.next();
     check(probe.baggage !== twRecord.baggage && probe.baggage.includes("request"), "unseen baggage is not unique");
     checkParsed("tracewire", tw.RunTree.fromHeaders(probe), twChild.id, twChild.trace_id);

@@ -34,7 +34,7 @@ import type { AddressInfo } from "node:net";
 import { Client as LangsmithClient, RunTree as LangsmithRunTree } from "langsmith";
 import { traceable as lsTraceable, withRunTree as lsWithRunTree } from "langsmith/traceable";
 import { type Middleware, loadMiddleware, loadTraceable, loadTracewire } from "./lib/libs.js";
-import { type OpFn, timeOps } from "./lib/measure.js";
+import { type OpFn, inputPool, timeOps } from "./lib/measure.js";
 import { type BenchContext, type Goal, type ResultRow, defineBench } from "./lib/types.js";
 
 const METADATA = { user: "ada", route: "/v1/chat" };
@@ -178,25 +178,8 @@ export default defineBench({
     }
 
     // ------------------------------------------------------------ toHeaders: first and repeated
-    const POOL = 64;
-    const freshPool = <T>(make: () => T) => {
-      let items: T[] = [];
-      let at = 0;
-      const refill = (): void => {
-        items = Array.from({ length: POOL }, make);
-        at = 0;
-      };
-      refill();
-      return {
-        next: (): T => {
-          if (at >= items.length) throw new Error("paths.bench: input pool ran dry");
-          return items[at++] as T;
-        },
-        refill,
-      };
-    };
-    const twFresh = freshPool(() => twRoot.createChild({ name: "child", metadata: METADATA, tags: TAGS }));
-    const lsFresh = freshPool(() => lsRoot.createChild({ name: "child", metadata: METADATA, tags: TAGS }));
+    const twFresh = inputPool(() => twRoot.createChild({ name: "child", metadata: METADATA, tags: TAGS }));
+    const lsFresh = inputPool(() => lsRoot.createChild({ name: "child", metadata: METADATA, tags: TAGS }));
     check(twFresh.next().toHeaders().baggage === twRecord.baggage, "a fresh tracewire child sends other baggage");
     twFresh.refill();
     rows.push({
@@ -463,6 +446,21 @@ async function middlewareRows(
   const lsFastifyReq = { raw: lsReq };
 
   const noop = (): void => undefined;
+  /** A framework that answers on a node:http response: the request ends when the response finishes. */
+  const nodeResponseRow = (key: string, call: string, serve: () => void): Row => ({
+    id: `paths.middleware.${key}`,
+    op: `per request: ${call}`,
+    tracewire: () => {
+      serve();
+      twRes.emit("finish");
+    },
+    langsmith: () => {
+      lsHandWritten(lsReq.headers, noop);
+      lsRes.emit("finish");
+    },
+    afterBatch: clearRes,
+    goals: [],
+  });
   const frameworks: Row[] = [
     {
       id: "paths.middleware.hand-written",
@@ -472,34 +470,8 @@ async function middlewareRows(
       goals: [],
       note: "what a server writes without the middleware; the baseline of the middleware group",
     },
-    {
-      id: "paths.middleware.express",
-      op: "per request: expressTracing()",
-      tracewire: () => {
-        express(twReq, twRes, handler);
-        twRes.emit("finish");
-      },
-      langsmith: () => {
-        lsHandWritten(lsReq.headers, noop);
-        lsRes.emit("finish");
-      },
-      afterBatch: clearRes,
-      goals: [],
-    },
-    {
-      id: "paths.middleware.node-http",
-      op: "per request: withNodeTracing(handler)",
-      tracewire: () => {
-        nodeHttp(twReq, twRes);
-        twRes.emit("finish");
-      },
-      langsmith: () => {
-        lsHandWritten(lsReq.headers, noop);
-        lsRes.emit("finish");
-      },
-      afterBatch: clearRes,
-      goals: [],
-    },
+    nodeResponseRow("express", "expressTracing()", () => express(twReq, twRes, handler)),
+    nodeResponseRow("node-http", "withNodeTracing(handler)", () => nodeHttp(twReq, twRes)),
     {
       id: "paths.middleware.koa",
       op: "per request: koaTracing()",

@@ -30,6 +30,28 @@ export interface TimeOpSpec {
 
 export const DEFAULT_BATCH = 64;
 
+/**
+ * Inputs made outside the timed region and handed out once each; `refill` (after every batch)
+ * makes a new batch of them. Running dry throws: making one inside the timed call would time its
+ * creation.
+ */
+export function inputPool<T>(make: () => T, size = DEFAULT_BATCH): { next: () => T; refill: () => void } {
+  let items: T[] = [];
+  let at = 0;
+  const refill = (): void => {
+    items = Array.from({ length: size }, make);
+    at = 0;
+  };
+  refill();
+  return {
+    next: () => {
+      if (at >= items.length) throw new Error("bench: input pool ran dry");
+      return items[at++] as T;
+    },
+    refill,
+  };
+}
+
 /** Written by every call so the optimiser cannot drop a call whose result is unused. */
 export let blackhole: unknown;
 

@@ -4,21 +4,12 @@
  * as a from-scratch format would.
  */
 import { describe, expect, it } from "vitest";
-import { formatLangsmithHeaders, propagationStats } from "../../src/propagation/langsmith-trace.js";
+import { propagationStats } from "../../src/propagation/langsmith-trace.js";
 import { RunTree } from "../../src/run-tree/run-tree.js";
+import { baggageFromScratch } from "../helpers/baggage.js";
 
 const TRACE = "20260314T150926535897Z0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 
-/** What toHeaders must return: the same run formatted with no cache involved. */
-function expected(run: RunTree, foreign?: string[]): string {
-  return formatLangsmithHeaders({
-    dottedOrder: run.dotted_order,
-    metadata: run.metadata,
-    tags: run.tags,
-    projectName: run.project_name,
-    foreignBaggage: foreign,
-  }).baggage;
-}
 
 function decodedMetadata(run: RunTree): unknown {
   const member = run.toHeaders().baggage.split(",").find((m) => m.startsWith("langsmith-metadata="));
@@ -35,7 +26,7 @@ describe("toHeaders baggage reuse", () => {
     expect(decodedMetadata(run)).toEqual({ a: 2, b: "x", c: null });
     delete run.metadata.b;
     expect(decodedMetadata(run)).toEqual({ a: 2, c: null });
-    expect(run.toHeaders().baggage).toBe(expected(run));
+    expect(run.toHeaders().baggage).toBe(baggageFromScratch(run));
   });
 
   it("follows key order, since it changes the JSON", () => {
@@ -46,7 +37,7 @@ describe("toHeaders baggage reuse", () => {
     md.a = 1;
     const second = run.toHeaders().baggage;
     expect(second).not.toBe(first);
-    expect(second).toBe(expected(run));
+    expect(second).toBe(baggageFromScratch(run));
   });
 
   it("follows nested values changed in place", () => {
@@ -61,7 +52,7 @@ describe("toHeaders baggage reuse", () => {
     const run = new RunTree({ name: "r", project_name: "p1", tags: ["t1"], metadata: { a: 1 } });
     run.toHeaders();
     run.metadata = { b: 2 };
-    expect(run.toHeaders().baggage).toBe(expected(run));
+    expect(run.toHeaders().baggage).toBe(baggageFromScratch(run));
     run.extra = { metadata: { only: "this" } };
     expect(decodedMetadata(run)).toEqual({ only: "this" });
     run.tags.push("t2");
@@ -70,7 +61,7 @@ describe("toHeaders baggage reuse", () => {
     expect(run.toHeaders().baggage).not.toContain("langsmith-tags");
     run.project_name = "p2";
     expect(run.toHeaders().baggage).toContain("langsmith-project=p2");
-    expect(run.toHeaders().baggage).toBe(expected(run));
+    expect(run.toHeaders().baggage).toBe(baggageFromScratch(run));
   });
 
   it("gives a child the same baggage as a fresh format, whether or not it matches its parent's", () => {
@@ -79,9 +70,9 @@ describe("toHeaders baggage reuse", () => {
     const same = parent.createChild({ name: "same" });
     expect(same.toHeaders().baggage).toBe(parentBaggage);
     const other = parent.createChild({ name: "other", metadata: { a: 2 } });
-    expect(other.toHeaders().baggage).toBe(expected(other));
+    expect(other.toHeaders().baggage).toBe(baggageFromScratch(other));
     const tagged = parent.createChild({ name: "tagged", tags: ["t"] });
-    expect(tagged.toHeaders().baggage).toBe(expected(tagged));
+    expect(tagged.toHeaders().baggage).toBe(baggageFromScratch(tagged));
     expect(tagged.toHeaders().baggage).toContain("langsmith-tags=t");
   });
 
@@ -90,10 +81,10 @@ describe("toHeaders baggage reuse", () => {
     const child = parent.createChild({ name: "c", metadata: { k: "v" } });
     const h = new Headers();
     const out = child.toHeaders(h);
-    expect(out.baggage).toBe(expected(child, ["vendor=v1"]));
+    expect(out.baggage).toBe(baggageFromScratch(child, ["vendor=v1"]));
     child.metadata.k = "w";
     const again = child.toHeaders(h);
-    expect(again.baggage).toBe(expected(child, ["vendor=v1"]));
+    expect(again.baggage).toBe(baggageFromScratch(child, ["vendor=v1"]));
     expect(h.get("baggage")).toBe(again.baggage);
     expect(again["langsmith-trace"]).toBe(child.dotted_order);
   });

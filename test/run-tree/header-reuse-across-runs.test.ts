@@ -4,20 +4,11 @@
  * that differs in one thing, and expects what a from-scratch format gives.
  */
 import { describe, expect, it } from "vitest";
-import { formatLangsmithHeaders } from "../../src/propagation/langsmith-trace.js";
 import { RunTree } from "../../src/run-tree/run-tree.js";
+import { baggageFromScratch } from "../helpers/baggage.js";
 
 const TRACE = "20260314T150926535897Z0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 
-function fromScratch(run: RunTree, foreign?: readonly string[]): string {
-  return formatLangsmithHeaders({
-    dottedOrder: run.dotted_order,
-    metadata: run.metadata,
-    tags: run.tags,
-    projectName: run.project_name,
-    foreignBaggage: foreign,
-  }).baggage;
-}
 
 const root = (): RunTree => new RunTree({ name: "root", project_name: "p", tracingEnabled: false });
 
@@ -34,7 +25,7 @@ describe("toHeaders across runs", () => {
     ];
     for (const run of variants) {
       first.toHeaders();
-      expect(run.toHeaders().baggage).toBe(fromScratch(run));
+      expect(run.toHeaders().baggage).toBe(baggageFromScratch(run));
       expect(run.toHeaders().baggage).not.toBe(firstBaggage);
     }
   });
@@ -59,7 +50,7 @@ describe("toHeaders across runs", () => {
     a.toHeaders();
     nested.deep = 2;
     const b = root().createChild({ name: "b", metadata: { nested } });
-    expect(b.toHeaders().baggage).toBe(fromScratch(b));
+    expect(b.toHeaders().baggage).toBe(baggageFromScratch(b));
     expect(decodeURIComponent(b.toHeaders().baggage)).toContain('"deep":2');
   });
 });
