@@ -8,7 +8,6 @@
  * `baggage-cache.ts`); outbound, a run's formatted baggage by what it was made from
  * (`langsmith-baggage.ts`).
  */
-import { z } from "zod";
 import { parseDottedOrderEnds } from "../core/dotted-order.js";
 import { parseJsonSafe } from "../core/safe-json.js";
 import type { KVMap, RemoteParent, RemoteParentView } from "../core/types.js";
@@ -36,12 +35,14 @@ export const MAX_CACHED_BAGGAGE_LENGTH = 1024;
 export const MAX_CACHED_BAGGAGE_ENTRIES = 256;
 
 /**
- * Any non-array object: JSON.parse gives string keys only, so checking each key (a zod record)
- * would only cost time — most of a 16 KB metadata member's decode.
+ * The checks a decoded member must pass, as plain predicates: a member is decoded on every request
+ * whose baggage is new (metadata that differs per request), and a zod parse there cost more than
+ * the JSON.parse it checks. Metadata: any non-array object (JSON.parse gives string keys only, so a
+ * per-key check would only cost time). Tags: non-empty (split drops empties), each within the
+ * baggage bound. Project: 1–1024 characters.
  */
-const metadataSchema = z.custom<KVMap>((value) => typeof value === "object" && value !== null && !Array.isArray(value));
-const tagsSchema = z.array(z.string().min(1).max(BAGGAGE_MAX_BYTES));
-const projectSchema = z.string().min(1).max(MAX_PROJECT_LENGTH);
+const isMetadata = (value: unknown): value is KVMap => typeof value === "object" && value !== null && !Array.isArray(value);
+const MAX_TAG_LENGTH = BAGGAGE_MAX_BYTES;
 
 /** What the LangSmith codec carries for one run. */
 export interface LangsmithPropagation {
@@ -98,20 +99,38 @@ export function inboundBaggageCacheStats(): { entries: number; hits: number; mis
   return { entries: decodedBaggage.size, hits: cacheCounters.hits, misses: cacheCounters.misses };
 }
 
-function decodeMember<T>(value: string, schema: z.ZodType<T>, fromText: (s: string) => unknown): T | undefined {
-  const text = decodePercent(value);
-  if (text === undefined) return undefined;
-  const result = schema.safeParse(fromText(text));
-  return result.success ? result.data : undefined;
-}
-
 /** Metadata is a flat map in practice; deeper than this it would cost every outbound header a deep walk. */
 const MAX_METADATA_DEPTH = 64;
-const parseMetadataText = (s: string): unknown => parseJsonSafe(s, BAGGAGE_MAX_BYTES * 8, MAX_METADATA_DEPTH);
-// Tags are not trimmed: a space inside a percent-encoded value is content (as in both SDKs).
-// Repeats are dropped here, once per decode, rather than by every run made from the result.
-const splitTags = (s: string): string[] => [...new Set(s.split(",").filter((t) => t !== ""))];
-const identity = (s: string): string => s;
+
+function decodeMetadata(value: string): KVMap | undefined {
+  const text = decodePercent(value);
+  if (text === undefined) return undefined;
+  const parsed = parseJsonSafe(text, BAGGAGE_MAX_BYTES * 8, MAX_METADATA_DEPTH);
+  return isMetadata(parsed) ? parsed : undefined;
+}
+
+/**
+ * Tags are not trimmed: a space inside a percent-encoded value is content (as in both SDKs).
+ * Repeats are dropped here, once per decode, rather than by every run made from the result; one
+ * tag past the bound refuses the member, as a whole.
+ */
+function decodeTags(value: string): string[] | undefined {
+  const text = decodePercent(value);
+  if (text === undefined) return undefined;
+  const parts = text.split(",");
+  if (parts.length === 1) return text === "" ? [] : text.length > MAX_TAG_LENGTH ? undefined : parts;
+  const tags = new Set<string>();
+  for (const tag of parts) {
+    if (tag.length > MAX_TAG_LENGTH) return undefined;
+    if (tag !== "") tags.add(tag);
+  }
+  return [...tags];
+}
+
+function decodeProject(value: string): string | undefined {
+  const text = decodePercent(value);
+  return text !== undefined && text.length >= 1 && text.length <= MAX_PROJECT_LENGTH ? text : undefined;
+}
 
 /** Bad members are ignored one by one; of repeated good ones the last wins. */
 function decodeBaggage(header: string): DecodedBaggage {
@@ -122,13 +141,13 @@ function decodeBaggage(header: string): DecodedBaggage {
   for (const member of parseBaggage(header)) {
     switch (member.key) {
       case METADATA_KEY:
-        metadata = decodeMember(member.value, metadataSchema, parseMetadataText) ?? metadata;
+        metadata = decodeMetadata(member.value) ?? metadata;
         break;
       case TAGS_KEY:
-        tags = decodeMember(member.value, tagsSchema, splitTags) ?? tags;
+        tags = decodeTags(member.value) ?? tags;
         break;
       case PROJECT_KEY:
-        projectName = decodeMember(member.value, projectSchema, identity) ?? projectName;
+        projectName = decodeProject(member.value) ?? projectName;
         break;
       default:
         // Other LangSmith members (replicas, addresses) may carry destinations: never relayed.
