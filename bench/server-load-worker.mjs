@@ -1,7 +1,7 @@
 /**
  * One traced server of `bench/server-load.bench.ts`, in its own process:
  *
- *   node bench/server-load-worker.mjs <untraced|tracewire|express|langsmith|otel> [otlpUrl]
+ *   node bench/server-load-worker.mjs <untraced|express-untraced|tracewire|express|langsmith|otel> [otlpUrl]
  *
  * Listens on 127.0.0.1 (ephemeral port) and prints `{"port":N}` on stdout. `POST /` continues the
  * caller's trace (tracewire and langsmith: `RunTree.fromHeaders` + `withRunTree`; express:
@@ -15,7 +15,7 @@
  * `POST /__flush` flushes the exporter and answers the requests handled since start-up.
  */
 const [variant, otlpUrl] = process.argv.slice(2);
-const VARIANTS = ["untraced", "tracewire", "express", "langsmith", "otel"];
+const VARIANTS = ["untraced", "express-untraced", "tracewire", "express", "langsmith", "otel"];
 if (!VARIANTS.includes(variant)) {
   console.error(`usage: node bench/server-load-worker.mjs <${VARIANTS.join("|")}> [otlpUrl]`);
   process.exit(2);
@@ -32,12 +32,12 @@ const generateWork = (prompt) => ({ text: `answer to ${prompt}`, tokens: 42 });
 
 /** Builds `handle(body) => Promise<result>` and `flush()` for the variant. */
 async function setup() {
-  if (variant === "untraced") {
+  if (variant === "untraced" || variant === "express-untraced") {
     const handle = async (query) => {
       const found = await retrieveWork(query, DOCUMENTS);
       return generateWork(`${query} (${found.hits})`);
     };
-    return { handle, flush: async () => {} };
+    return { handle, flush: async () => {}, express: variant === "express-untraced", untraced: true };
   }
   if (variant === "otel") {
     const api = await import("@opentelemetry/api");
@@ -97,7 +97,7 @@ async function setup() {
   return { handle, flush };
 }
 
-const { handle, flush, express } = await setup();
+const { handle, flush, express, untraced } = await setup();
 let handled = 0;
 let windowStart = { cpu: process.cpuUsage(), handled: 0 };
 
@@ -143,12 +143,12 @@ async function serve(req, res) {
 let server;
 if (express) {
   const { default: expressApp } = await import("express");
-  const { expressTracing } = await import("tracewire/middleware");
+  const { expressTracing } = untraced ? {} : await import("tracewire/middleware");
   const app = expressApp();
   app.use((req, res, next) => {
     control(req, res).then((done) => done || next(), next);
   });
-  app.use(expressTracing());
+  if (!untraced) app.use(expressTracing());
   app.post("/", (req, res, next) => {
     serve(req, res).catch(next);
   });
