@@ -52,7 +52,11 @@ async function setup() {
   const ls = lib === "langsmith";
   const { Client } = await import(ls ? "langsmith" : "tracewire");
   const { traceable } = await import(ls ? "langsmith/traceable" : "tracewire/traceable");
-  const client = ls ? new Client({ apiUrl: url, apiKey: "bench" }) : new Client({ apiUrl: url });
+  // tracewire's queue bound raised as OpenTelemetry's is (langsmith's is unbounded): at 200,000
+  // calls the loop outruns a loopback backend on a busy machine, and the default 256 MiB then
+  // drops runs (counted), which the lost-run check would fail. SEQUENTIAL_DEFAULT_QUEUE=1 keeps it.
+  const maxQueueBytes = process.env.SEQUENTIAL_DEFAULT_QUEUE === "1" ? undefined : 2 * 1024 ** 3;
+  const client = ls ? new Client({ apiUrl: url, apiKey: "bench" }) : new Client({ apiUrl: url, ...(maxQueueBytes ? { maxQueueBytes } : {}) });
   const child = traceable(async (i) => ({ out: i }), { name: "child", client, tracingEnabled: true });
   const f = traceable(async (i) => child(i), { name: "root", client, tracingEnabled: true });
   return { f, flush: () => (ls ? client.awaitPendingTraceBatches() : client.flush()) };
