@@ -11,7 +11,7 @@ import { Client as LangsmithClient } from "langsmith";
 import { traceable as lsTraceable } from "langsmith/traceable";
 import { loadTraceable } from "./lib/libs.js";
 import { timeOp } from "./lib/measure.js";
-import { defineBench } from "./lib/types.js";
+import { type ResultRow, defineBench } from "./lib/types.js";
 
 /**
  * A sink that takes each run and keeps nothing: the cost measured is the tracer's own. Both
@@ -35,6 +35,27 @@ function otelTracer() {
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   trace.setGlobalTracerProvider(provider);
   return trace.getTracer("bench");
+}
+
+/**
+ * What tracing adds to a call beyond the context it must carry (issue 15): the traced depth-1
+ * mean minus the bare, awaited `AsyncLocalStorage.run` mean, both from this process run and on
+ * the same input.
+ */
+function overheadAboveAls(depth1: ResultRow, off: ResultRow): ResultRow {
+  const traced = depth1.values.tracewire;
+  const bare = off.values.otel;
+  if (!traced || !bare) throw new Error("traceable.bench: the depth-1 or bare AsyncLocalStorage.run figure is missing");
+  return {
+    id: "traceable.depth1.overhead",
+    op: "traced async call, depth 1: overhead above an awaited bare AsyncLocalStorage.run",
+    metric: "time per op",
+    unit: "ns/op",
+    better: "lower",
+    values: { tracewire: { value: traced.value - bare.value } },
+    goals: [{ kind: "absolute", max: 500, text: "≤ 500 ns" }],
+    note: "tracewire's depth-1 mean minus the bare `AsyncLocalStorage.run` mean of the tracing-off row, same run, same input",
+  };
 }
 
 export default defineBench({
@@ -79,8 +100,7 @@ export default defineBench({
     const als = new AsyncLocalStorage<number>();
     const bareAls = (x: number) => als.run(1, work, x);
 
-    return [
-      await timeOp(ctx, {
+    const depth1 = await timeOp(ctx, {
         id: "traceable.depth1",
         op: "traced async call, depth 1",
         impls: { tracewire: () => tw1(1), langsmith: () => ls1(1), otel: () => otel1(1) },
@@ -89,8 +109,8 @@ export default defineBench({
           { kind: "ratio", vs: "otel", max: 1, exclusive: true, text: "below an OpenTelemetry span" },
         ],
         note: "each call awaited; the client discards runs (tracewire, langsmith) / a no-op exporter behind SimpleSpanProcessor (OpenTelemetry)",
-      }),
-      await timeOp(ctx, {
+      });
+    const depth3 = await timeOp(ctx, {
         id: "traceable.depth3",
         op: "traced async call, depth 3",
         impls: { tracewire: () => tw3(1), langsmith: () => ls3(1), otel: () => otel3(1) },
@@ -98,14 +118,14 @@ export default defineBench({
           { kind: "ratio", vs: "langsmith", max: 1 / 50, text: "≤ 1/50 of langsmith" },
           { kind: "ratio", vs: "otel", max: 1, exclusive: true, text: "below OpenTelemetry spans" },
         ],
-      }),
-      await timeOp(ctx, {
+      });
+    const off = await timeOp(ctx, {
         id: "traceable.off",
         op: "tracing off: wrapper around an async call",
         impls: { tracewire: () => twOff(1), langsmith: () => lsOff(1), otel: () => bareAls(1) },
         goals: [{ kind: "ratio", vs: "otel", max: 2, text: "within 2x of a bare AsyncLocalStorage.run" }],
         note: "the OpenTelemetry column of this row is a bare `AsyncLocalStorage.run(store, fn)` — the floor any context-carrying wrapper pays",
-      }),
-    ];
+      });
+    return [depth1, depth3, off, overheadAboveAls(depth1, off)];
   },
 });
