@@ -11,7 +11,11 @@
 interface NodeLikeBuffer extends Uint8Array<ArrayBuffer> {
   utf8Write(text: string, offset: number): number;
 }
-type BufferConstructorLike = { allocUnsafeSlow(size: number): NodeLikeBuffer; from(text: string): Uint8Array<ArrayBuffer> };
+type BufferConstructorLike = {
+  allocUnsafeSlow(size: number): NodeLikeBuffer;
+  from(text: string): Uint8Array<ArrayBuffer>;
+  byteLength(text: string, encoding: "utf8"): number;
+};
 
 // Node, Bun and Deno's npm mode have Buffer (its utf8Write is ~2x faster than encodeInto on short
 // strings); browsers and edge runtimes use TextEncoder. allocUnsafeSlow: never a slice of Node's
@@ -24,6 +28,27 @@ const utf8 = new TextEncoder();
 export function bodyBytes(data: string | Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   if (typeof data !== "string") return data;
   return NodeBuffer ? NodeBuffer.from(data) : utf8.encode(data);
+}
+
+/** UTF-8 bytes of `text` without encoding it: Node's count where there is one. */
+export function utf8Length(text: string): number {
+  return NodeBuffer ? NodeBuffer.byteLength(text, "utf8") : countUtf8Bytes(text);
+}
+
+/** The count by hand, for runtimes without Buffer; a lone surrogate is 3 bytes (U+FFFD), as written. */
+export function countUtf8Bytes(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) bytes += 1;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: two units, four bytes.
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 /**

@@ -76,6 +76,11 @@ function isEmptyExtra(value: unknown): boolean {
   return true;
 }
 
+/** No tags say nothing: `"tags":[]` is left off the wire (a run's tags never shrink, so a patch loses nothing). */
+function tagsToSend(tags: string[] | undefined): string[] | undefined {
+  return tags !== undefined && tags.length === 0 ? undefined : tags;
+}
+
 /** What a run (a create or an update) carries besides its small fields, before serialization. */
 interface RawPayloads {
   inputs?: KVMap | undefined;
@@ -206,7 +211,7 @@ export class Client extends BatchingClient implements RunSink {
       dotted_order: run.dotted_order,
       parent_run_id: run.parent_run_id,
       session_name: run.session_name ?? run.project_name,
-      tags: run.tags,
+      tags: tagsToSend(run.tags),
       reference_example_id: run.reference_example_id,
     };
     return this.#enqueue("post", main, run, run.serialized);
@@ -225,7 +230,7 @@ export class Client extends BatchingClient implements RunSink {
       parent_run_id: run.parent_run_id,
       end_time: run.end_time,
       session_name: run.session_name,
-      tags: run.tags,
+      tags: tagsToSend(run.tags),
     };
     return this.#enqueue("patch", main, run);
   }

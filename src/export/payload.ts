@@ -7,7 +7,7 @@
  * big string (see byte-writer.ts). Part names are ours (`op.uuid.field`) and values are JSON, so
  * no escaping is needed.
  */
-import { ByteWriter } from "./byte-writer.js";
+import { ByteWriter, utf8Length } from "./byte-writer.js";
 import { PAYLOAD_FIELDS, type RunRecord } from "./records.js";
 
 export interface Body {
@@ -16,32 +16,40 @@ export interface Body {
   data: string | Uint8Array<ArrayBuffer>;
 }
 
-/** 64 random bits in hex: short (it is written three times per run), and never in a JSON body by chance. */
+/** 64 random bits in hex: short (it opens every part), and never in a JSON body by chance. */
 function boundary(): string {
   const [a = 0, b = 0] = crypto.getRandomValues(new Uint32Array(2));
   return `tw${a.toString(16).padStart(8, "0")}${b.toString(16).padStart(8, "0")}`;
 }
 
+/**
+ * One part: its header, then its JSON written as it is (already a flat string: no concatenation
+ * to copy it into). LangSmith's API asks every part for its length, here as the `length`
+ * parameter of its Content-Type, in bytes, as the langsmith SDKs send it.
+ */
+function writePart(out: ByteWriter, open: string, name: string, json: string): void {
+  out.text(`${open}${name}"\r\nContent-Type: application/json; length=${utf8Length(json)}\r\n\r\n`);
+  out.text(json);
+  out.text("\r\n");
+}
+
 export function multipartBody(batch: readonly RunRecord[]): Body {
   const b = boundary();
-  const head = `--${b}\r\nContent-Disposition: form-data; name="`;
-  const tail = `"\r\nContent-Type: application/json\r\n\r\n`;
+  const open = `--${b}\r\nContent-Disposition: form-data; name="`;
   let capacity = 64;
   for (const run of batch) capacity += run.bytes;
   const out = new ByteWriter(capacity);
   for (const run of batch) {
-    // One small string per run, written at once: fewer calls than a write per piece.
-    const name = `${head}${run.op}.${run.id}`;
+    const name = `${run.op}.${run.id}`;
     const p = run.parts;
-    let text = `${name}${tail}${JSON.stringify(run.main)}\r\n`;
+    writePart(out, open, name, JSON.stringify(run.main));
     // Fields named one by one, in PAYLOAD_FIELDS order (see records.ts for why not a loop).
-    if (p.inputs !== undefined) text += `${name}.inputs${tail}${p.inputs}\r\n`;
-    if (p.outputs !== undefined) text += `${name}.outputs${tail}${p.outputs}\r\n`;
-    if (p.events !== undefined) text += `${name}.events${tail}${p.events}\r\n`;
-    if (p.extra !== undefined) text += `${name}.extra${tail}${p.extra}\r\n`;
-    if (p.error !== undefined) text += `${name}.error${tail}${p.error}\r\n`;
-    if (p.serialized !== undefined) text += `${name}.serialized${tail}${p.serialized}\r\n`;
-    out.text(text);
+    if (p.inputs !== undefined) writePart(out, open, `${name}.inputs`, p.inputs);
+    if (p.outputs !== undefined) writePart(out, open, `${name}.outputs`, p.outputs);
+    if (p.events !== undefined) writePart(out, open, `${name}.events`, p.events);
+    if (p.extra !== undefined) writePart(out, open, `${name}.extra`, p.extra);
+    if (p.error !== undefined) writePart(out, open, `${name}.error`, p.error);
+    if (p.serialized !== undefined) writePart(out, open, `${name}.serialized`, p.serialized);
   }
   out.text(`--${b}--\r\n`);
   return { contentType: `multipart/form-data; boundary=${b}`, data: out.finish() };

@@ -77,5 +77,22 @@ describe("multipartBody", () => {
     expect(JSON.parse(value(0) as string)).toEqual({ id: "a", name: "naïve ✓", trace_id: "a" });
     expect(value(4)).toBe(big);
     expect(value(5)).toBe('{"out":"😀"}');
+    // LangSmith's API wants every part's length: in bytes, as the Content-Type's `length` parameter.
+    for (const part of parts.slice(1, -1)) {
+      const [head = "", json = ""] = part.split("\r\n\r\n");
+      const declared = Number(/Content-Type: application\/json; length=(\d+)\r?$/m.exec(head)?.[1]);
+      expect(declared).toBe(new TextEncoder().encode(json.slice(0, -2)).length);
+    }
+  });
+});
+
+describe("utf8Length", () => {
+  it("counts the bytes the writer writes, for every kind of character", async () => {
+    const { countUtf8Bytes, utf8Length } = await import("../../src/export/byte-writer.js");
+    for (const text of ["", "ascii", "naïve ✓", "😀 and 😀", "\ud800 lone", "end \udc00", "\udc00\ud800", "é".repeat(1000)]) {
+      const written = new TextEncoder().encode(text).length;
+      expect(utf8Length(text)).toBe(written);
+      expect(countUtf8Bytes(text)).toBe(written);
+    }
   });
 });

@@ -22,8 +22,8 @@ describe("Client → loopback ingest", () => {
     await client.flush();
     const names = server.parts.map((p) => p.name);
     expect(names).toEqual([`post.${run.id}`, `post.${run.id}.inputs`, `post.${run.id}.outputs`, `post.${run.id}.extra`]);
-    // Every part declares itself JSON, as LangSmith's ingest expects.
-    expect(server.requests[0]?.bodyText.match(/\r\nContent-Type: application\/json\r\n/g)).toHaveLength(4);
+    // Every part declares itself JSON with its length in bytes, as LangSmith's ingest expects.
+    expect(server.requests[0]?.bodyText.match(/\r\nContent-Type: application\/json; length=\d+\r\n/g)).toHaveLength(4);
     expect(server.runs.get(run.id)).toMatchObject({
       name: "root",
       session_name: "p",
