@@ -65,16 +65,24 @@ function keep(buffer: Uint8Array<ArrayBuffer>): void {
 /** Views handed out by `finish()`, and the whole buffer each may give back through `recycle()`. */
 const recyclable = new WeakMap<Uint8Array, Uint8Array<ArrayBuffer>>();
 
-function allocate(size: number): Uint8Array<ArrayBuffer> {
-  for (let i = spare.length - 1; i >= 0; i--) {
-    const buffer = spare[i] as Uint8Array<ArrayBuffer>;
-    if (buffer.length >= size) {
-      spare.splice(i, 1);
-      return buffer;
-    }
+/**
+ * A buffer of at least `size` bytes: the smallest spare that fits, unless it is larger than `max`
+ * (a body counts its whole buffer against the queue bound), else a new one.
+ */
+function allocate(size: number, max = 2 * size): Uint8Array<ArrayBuffer> {
+  let best = -1;
+  for (let i = 0; i < spare.length; i++) {
+    const length = (spare[i] as Uint8Array).length;
+    if (length >= size && length <= max && (best < 0 || length < (spare[best] as Uint8Array).length)) best = i;
   }
+  if (best >= 0) return spare.splice(best, 1)[0] as Uint8Array<ArrayBuffer>;
   return NodeBuffer ? NodeBuffer.allocUnsafeSlow(size) : new Uint8Array(size);
 }
+
+/** A buffer grows by doubling up to this step, then by the step: its growth stays a small part of the bound. */
+const MAX_GROWTH_BYTES = 1024 * 1024;
+/** Shorter strings reserve 3 bytes a character (UTF-8's most) without counting; longer ones are counted. */
+const COUNT_FROM_CHARS = 256;
 
 /**
  * Returns a finished body's buffer for reuse. Call it only once nothing can read the body any
@@ -91,15 +99,43 @@ export class ByteWriter {
   #bytes: Uint8Array<ArrayBuffer>;
   #length = 0;
 
-  /** `capacity` is a first guess; the buffer grows as needed. */
-  constructor(capacity: number) {
-    this.#bytes = allocate(Math.max(1024, capacity));
+  /** `capacity` is a first guess (a reused buffer up to `maxCapacity` may be taken); the buffer grows as needed. */
+  constructor(capacity: number, maxCapacity = 2 * capacity) {
+    const size = Math.max(1024, capacity);
+    this.#bytes = allocate(size, Math.max(size, maxCapacity));
+  }
+
+  /** Past this size the buffer grows only by what a write needs (a bound's room); see `limitGrowth`. */
+  #growthLimit = Number.POSITIVE_INFINITY;
+
+  /** The buffer's size once `needed` bytes must fit. */
+  #grownTo(needed: number): number {
+    const capacity = this.#bytes.length;
+    if (needed <= capacity) return capacity;
+    const usual = Math.max(needed, capacity + Math.min(capacity, MAX_GROWTH_BYTES));
+    return usual <= this.#growthLimit ? usual : Math.max(needed, this.#growthLimit);
+  }
+
+  /** From now on the buffer grows past `bytes` only by exactly what a write needs. */
+  limitGrowth(bytes: number): void {
+    this.#growthLimit = bytes;
+  }
+
+  /** Forgets what was written after `length` (a write taken back). */
+  truncate(length: number): void {
+    this.#length = Math.min(this.#length, length);
+  }
+
+  /** How much the buffer would grow to take `extra` more bytes: for bounds checked before a write. */
+  growthFor(extra: number): number {
+    return this.#grownTo(this.#length + extra) - this.#bytes.length;
   }
 
   #reserve(extra: number): Uint8Array<ArrayBuffer> {
     const needed = this.#length + extra;
     if (needed > this.#bytes.length) {
-      const grown = allocate(Math.max(needed, this.#bytes.length * 2));
+      const size = this.#grownTo(needed);
+      const grown = allocate(size, Math.max(size, Math.min(2 * size, this.#growthLimit)));
       grown.set(this.#bytes.subarray(0, this.#length));
       // The outgrown buffer is let go, not kept: spare buffers are memory no bound counts, and
       // one outgrown per batch in flight would pile up beside the bodies (issue 12.4).
@@ -108,9 +144,27 @@ export class ByteWriter {
     return this.#bytes;
   }
 
-  /** Appends a string as UTF-8 (a UTF-16 unit is at most 3 bytes, hence the reservation). */
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Bytes of the buffer behind it: the memory it holds. */
+  get capacity(): number {
+    return this.#bytes.length;
+  }
+
+  /** Appends bytes as they are. */
+  bytes(piece: Uint8Array): void {
+    this.#reserve(piece.length).set(piece, this.#length);
+    this.#length += piece.length;
+  }
+
+  /** Appends a string as UTF-8 (a UTF-16 unit is at most 3 bytes: short strings reserve that much). */
   text(piece: string): void {
-    const target = this.#reserve(piece.length * 3);
+    // Counted when the most it could take would grow the buffer: it grows by what it needs, no more.
+    const most = piece.length * 3;
+    const target = this.#reserve(piece.length < COUNT_FROM_CHARS && this.#length + most <= this.#bytes.length ? most : utf8Length(piece));
     if (hasUtf8Write) {
       this.#length += (target as NodeLikeBuffer).utf8Write(piece, this.#length);
     } else {

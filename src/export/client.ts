@@ -192,7 +192,8 @@ export class Client extends BatchingClient implements RunSink {
       error: this.#json(run.error),
       serialized: this.#json(serialized),
     };
-    return { op, id: main.id as string, traceId: main.trace_id as string, main, parts, bytes: estimateBytes(main, parts) };
+    const awaitsEnd = op === "post" && main.end_time === undefined;
+    return { op, id: main.id as string, traceId: main.trace_id as string, main, parts, bytes: estimateBytes(main, parts), awaitsEnd };
   }
 
   /**

@@ -1,18 +1,19 @@
 /**
- * The batching exporter (SPEC §5): runs wait in a byte-bounded queue and leave in batches when a
- * batch is full or after a short unref'd delay; at most N batches are in flight (p-queue).
+ * The batching exporter (SPEC §5): runs are written into a request body as they complete (see
+ * body.ts), bounded in bytes, and a body leaves as a batch when it is full or after a short
+ * unref'd delay; at most N batches are in flight (p-queue).
  * Nothing is lost silently: each drop is counted by reason and reported to `onDrop`. What a
  * batch looks like on the wire is the encoder's business (LangSmith's by default, or OTLP).
  */
 import PQueue from "p-queue";
 import type { DropReason, ResolvedClientOptions } from "../config/options.js";
-import { bodyBytes, recycle } from "./byte-writer.js";
+import { BatchBody, type RunIds } from "./body.js";
 import { type DropCause, type DropWarnings, createDropWarnings } from "./drop-warnings.js";
 import { type BackendProbe, type BatchEncoder, createLangsmithEncoder } from "./encoder.js";
 import { RunQueue } from "./queue.js";
 import type { RunRecord } from "./records.js";
 import { type RetryingSender, type SendResult, createRetryingSender } from "./retry.js";
-import { readSpilled, removeSpilled, spillBatch } from "./spill.js";
+import { readSpilled, removeSpilled, spillBody } from "./spill.js";
 import type { Transport } from "./transport.js";
 
 export interface ExporterStats {
@@ -48,7 +49,7 @@ export class BatchExporter {
   #shutdown: Promise<void> | undefined;
   readonly #encoder: BatchEncoder;
   readonly #sender: RetryingSender;
-  readonly #queue = new RunQueue();
+  readonly #queue: RunQueue;
   readonly #inFlight: PQueue;
   readonly #pending = new Set<Promise<void>>();
   #inFlightBytes = 0;
@@ -60,8 +61,8 @@ export class BatchExporter {
    */
   readonly #abortable = new Set<AbortController>();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** A microtask will drain full batches (see `#drainSoon`). */
-  #drainScheduled = false;
+  /** A microtask will start sealed bodies (see `#sendSoon`). */
+  #sendScheduled = false;
   readonly #counts = { sentRuns: 0, requests: 0, bytesSent: 0, spilledRuns: 0 };
   readonly #dropped: Record<DropReason, number> = { queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0 };
   readonly #warnings: DropWarnings;
@@ -76,6 +77,7 @@ export class BatchExporter {
     this.#headers = headers;
     this.#transport = transport;
     this.#encoder = encoder;
+    this.#queue = new RunQueue(() => encoder.newFormat(), options);
     this.#inFlight = new PQueue({ concurrency: options.maxInFlightBatches });
     this.#warnings = createDropWarnings({
       enabled: options.warnings,
@@ -104,16 +106,29 @@ export class BatchExporter {
   enqueue(record: RunRecord): void {
     // The run was counted (and reported) when its create was dropped: its update goes with it.
     if (record.op === "patch" && this.#droppedCreates.delete(record.id)) return;
-    if (record.bytes > this.#options.maxBatchBytes) {
+    const { maxBatchBytes, maxBatchRuns } = this.#options;
+    const q = this.#queue;
+    if (record.bytes > maxBatchBytes) {
       this.#rememberDroppedCreate(record);
-      return this.#drop("too_large", [record], { detail: `${record.bytes} bytes, maxBatchBytes is ${this.#options.maxBatchBytes}` });
+      return this.#drop("too_large", [record], { detail: `${record.bytes} bytes, maxBatchBytes is ${maxBatchBytes}` });
     }
-    if (this.#queue.bytes + this.#inFlightBytes + record.bytes > this.#options.maxQueueBytes) {
+    // A run written into a body is its bytes there, and whatever the body's buffer grows by; an
+    // update that completes a waiting create frees that create's estimate as it is written.
+    const room = this.#options.maxQueueBytes - q.bytes - this.#inFlightBytes;
+    const joined = record.op === "patch" ? q.waitingBytesOf(record.id) : 0;
+    const needed = record.awaitsEnd ? record.bytes : record.bytes + q.growthFor(joined + record.bytes) - joined;
+    if (needed > room) {
       this.#rememberDroppedCreate(record);
       return this.#drop("queue_full", [record]);
     }
-    this.#queue.push(record);
-    this.#schedule();
+    // A run that would take the next body past its bound starts the one after.
+    if (q.nextRuns > 0 && q.nextBytes + record.bytes > q.bodyLimit) this.#seal();
+    if (!q.push(record, this.#options.maxQueueBytes - this.#inFlightBytes)) {
+      // Written, it came out larger than its estimate, past the bound.
+      return this.#drop("queue_full", [record]);
+    }
+    if (q.nextRuns >= maxBatchRuns || q.nextBytes >= q.bodyLimit) this.#seal();
+    else this.#armTimer();
   }
 
   /**
@@ -124,7 +139,7 @@ export class BatchExporter {
   readonly #droppedCreates = new Set<string>();
 
   #rememberDroppedCreate(record: RunRecord): void {
-    if (record.op !== "post") return;
+    if (!record.awaitsEnd) return;
     if (this.#droppedCreates.size >= MAX_REMEMBERED_DROPS) {
       for (const oldest of this.#droppedCreates) {
         this.#droppedCreates.delete(oldest);
@@ -134,10 +149,14 @@ export class BatchExporter {
     this.#droppedCreates.add(record.id);
   }
 
-  #schedule(): void {
-    const q = this.#queue;
-    if (q.length >= this.#options.maxBatchRuns || q.bytes >= this.#options.maxBatchBytes) this.#drainSoon();
-    else this.#armTimer();
+  #slotFree(): boolean {
+    return this.#inFlight.pending + this.#inFlight.size < this.#options.maxInFlightBatches;
+  }
+
+  /** The next body is complete: it waits for a send slot. */
+  #seal(): void {
+    this.#queue.seal();
+    this.#sendSoon();
   }
 
   /** Runs still queued leave after the flush delay at the latest. */
@@ -145,71 +164,49 @@ export class BatchExporter {
     if (this.#queue.length === 0 || this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#drain("due");
+      this.#queue.seal();
+      this.#send("free");
     }, this.#options.flushDelayMs);
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
   /**
-   * A full batch leaves at the end of the current task, not inside the call that filled it: the
-   * per-run path then never contains the sending code, which kept V8 re-optimizing it (and the
-   * traced call it is inlined into) whenever the sending side's object shapes changed.
+   * Sealed bodies start at the end of the current task, not inside the call that sealed them:
+   * the per-run path then never contains the sending code, which kept V8 re-optimizing it (and
+   * the traced call it is inlined into) whenever the sending side's object shapes changed. With
+   * every slot taken nothing is scheduled: a finishing batch starts the next.
    */
-  #drainSoon(): void {
-    if (this.#drainScheduled) return;
-    this.#drainScheduled = true;
+  #sendSoon(): void {
+    if (this.#sendScheduled || !this.#slotFree()) return;
+    this.#sendScheduled = true;
     queueMicrotask(() => {
-      this.#drainScheduled = false;
-      this.#drain("full");
-      // What is left waits for the delay, or for a slot (a finished batch schedules again).
-      this.#armTimer();
+      this.#sendScheduled = false;
+      this.#send("free");
     });
   }
 
-  /**
-   * Moves queued runs into batches while a send slot is free: only full batches (`"full"`), or
-   * whatever is queued once its delay is up (`"due"`); or all of it, slots or not (`"all"`, flush).
-   */
-  #drain(mode: "full" | "due" | "all"): void {
-    const { maxBatchRuns, maxBatchBytes, maxInFlightBatches } = this.#options;
-    const q = this.#queue;
-    while (
-      q.length > 0 &&
-      (mode === "all" ||
-        (this.#inFlight.pending + this.#inFlight.size < maxInFlightBatches &&
-          (mode === "due" || q.length >= maxBatchRuns || q.bytes >= maxBatchBytes)))
-    ) {
-      const limit = mode === "all" ? maxBatchBytes : this.#batchBytesWithRoom(maxBatchBytes);
-      if (limit === 0) break;
-      const batch = q.take(maxBatchRuns, limit);
-      const bytes = batch.reduce((sum, r) => sum + r.bytes, 0);
-      this.#inFlightBytes += bytes;
-      this.#inFlightRuns += batch.length;
+  /** Starts sealed bodies while a send slot is free (`"free"`), or all of them (`"all"`, flush). */
+  #send(mode: "free" | "all"): void {
+    while (this.#queue.sealedBodies > 0 && (mode === "all" || this.#slotFree())) {
+      const body = this.#queue.take() as BatchBody;
+      const held = body.heldBytes;
+      this.#inFlightBytes += held;
+      this.#inFlightRuns += body.runs;
       const controller = new AbortController();
       this.#abortable.add(controller);
       const sent = this.#inFlight
-        .add(() => this.#sendBatch(batch, controller.signal))
+        .add(() => this.#sendBody(body, controller.signal))
         .finally(() => {
           this.#abortable.delete(controller);
-          this.#inFlightBytes -= bytes;
-          this.#inFlightRuns -= batch.length;
+          this.#inFlightBytes -= held;
+          this.#inFlightRuns -= body.runs;
           this.#pending.delete(sent);
-          this.#schedule();
+          body.release();
+          this.#send("free");
+          this.#armTimer();
         });
       this.#pending.add(sent);
     }
-  }
-
-  /**
-   * How large the next batch may be so that its body, once encoded, still fits in `maxQueueBytes`
-   * beside everything held (a body is about a byte per byte of the records it encodes); 0 when
-   * it must wait for a batch in flight to finish. With none in flight a batch always leaves,
-   * or none ever would.
-   */
-  #batchBytesWithRoom(maxBatchBytes: number): number {
-    const room = this.#options.maxQueueBytes - this.#queue.bytes - this.#inFlightBytes;
-    if (this.#inFlight.pending + this.#inFlight.size === 0) return Math.min(maxBatchBytes, Math.max(room, 1));
-    return room >= this.#queue.headBytes ? Math.min(maxBatchBytes, room) : 0;
   }
 
   /**
@@ -247,25 +244,40 @@ export class BatchExporter {
     }
   }
 
-  async #sendBatch(batch: RunRecord[], signal: AbortSignal): Promise<void> {
+  async #sendBody(body: BatchBody, signal: AbortSignal): Promise<void> {
     let result: SendResult;
     try {
-      result = await this.#post(batch, signal);
+      result = await this.#post(body, signal);
     } catch (error) {
-      // Building or compressing the body failed: nothing was sent, nothing can be retried.
-      return this.#drop("rejected", batch, { detail: `the request could not be built: ${String(error)}` });
+      // Compressing the body failed: nothing was sent, nothing can be retried.
+      return this.#drop("rejected", body.runIds(), { detail: `the request could not be built: ${String(error)}` });
     }
     this.#counts.requests++;
     if (result.ok) {
-      this.#counts.sentRuns += batch.length;
+      this.#counts.sentRuns += body.runs;
     } else if (result.reason === "rejected" && this.#encoder.switchFormatAfter(result.response.status)) {
-      return await this.#sendBatch(batch, signal);
+      await this.#sendPart(body, 0, body.runs, signal, true);
     } else if (result.reason === "rejected" && result.response.status === 413) {
-      await this.#sendHalves(batch, signal, result.response.text);
+      await this.#sendHalves(body, signal, result.response.text);
     } else if (result.reason === "rejected") {
-      this.#drop("rejected", batch, { status: result.response.status, detail: result.response.text });
+      this.#drop("rejected", body.runIds(), { status: result.response.status, detail: result.response.text });
     } else {
-      await this.#spillOrDrop(batch, result.detail);
+      await this.#spillOrDrop(body, result.detail);
+    }
+  }
+
+  /** Runs `from`..`to` of `body` as a body of their own (written anew in the current format if `rewrite`). */
+  async #sendPart(body: BatchBody, from: number, to: number, signal: AbortSignal, rewrite = false): Promise<void> {
+    const part = rewrite
+      ? body.slice(from, to, this.#encoder.newFormat(), (bytes) => this.#encoder.rewriteRun(body.format, bytes))
+      : body.slice(from, to);
+    const held = part.heldBytes;
+    this.#inFlightBytes += held;
+    try {
+      await this.#sendBody(part, signal);
+    } finally {
+      this.#inFlightBytes -= held;
+      part.release();
     }
   }
 
@@ -273,78 +285,60 @@ export class BatchExporter {
    * A 413: the backend takes smaller bodies than our batches. Each half is sent on its own (and
    * halved again if need be), so one oversized run costs only itself: alone, it is `too_large`.
    */
-  async #sendHalves(batch: RunRecord[], signal: AbortSignal, answer: string): Promise<void> {
-    if (batch.length === 1) return this.#drop("too_large", batch, { status: 413, detail: answer });
-    const middle = Math.ceil(batch.length / 2);
-    await this.#sendBatch(batch.slice(0, middle), signal);
-    await this.#sendBatch(batch.slice(middle), signal);
+  async #sendHalves(body: BatchBody, signal: AbortSignal, answer: string): Promise<void> {
+    if (body.runs === 1) return this.#drop("too_large", body.runIds(), { status: 413, detail: answer });
+    const middle = Math.ceil(body.runs / 2);
+    await this.#sendPart(body, 0, middle, signal);
+    await this.#sendPart(body, middle, body.runs, signal);
   }
 
-  /**
-   * Encodes a batch and sends it (with retries); its body buffer is reused once that is over.
-   * The body is memory too: it counts in `inFlightBytes` while it is held (and, until it exists,
-   * an estimate of it does, so that runs enqueued meanwhile cannot take its room).
-   */
-  async #post(batch: RunRecord[], signal: AbortSignal): Promise<SendResult> {
+  /** Sends a sealed body (with retries), gzipped when the backend takes it and it is large enough. */
+  async #post(body: BatchBody, signal: AbortSignal): Promise<SendResult> {
+    const acceptsGzip = await this.#acceptsGzip(signal);
+    let data = body.seal();
+    const headers: Record<string, string> = { ...this.#headers, "content-type": body.format.contentType };
     let held = 0;
-    for (const record of batch) held += record.bytes;
-    this.#inFlightBytes += held;
-    let encoded: Uint8Array<ArrayBuffer> | undefined;
     try {
-      const acceptsGzip = await this.#acceptsGzip(signal);
-      const body = this.#encoder.encode(batch);
-      encoded = bodyBytes(body.data);
-      // The whole buffer behind the body is held, not just the part written.
-      held = this.#holdInstead(held, encoded.buffer.byteLength);
-      let data = encoded;
-      const headers: Record<string, string> = { ...this.#headers, "content-type": body.contentType };
       if (acceptsGzip && data.length >= this.#options.gzipMinBytes) {
         data = await gzip(data);
         headers["content-encoding"] = "gzip";
-        // Retries resend the compressed bytes: the plain ones can go back to the writer now.
-        recycle(encoded);
-        held = this.#holdInstead(held, data.byteLength);
+        // The compressed copy is memory too, while it is held.
+        held = data.byteLength;
+        this.#inFlightBytes += held;
       }
-      const result = await this.#sender.send({ method: "POST", path: body.path, headers, body: data, signal });
+      const result = await this.#sender.send({ method: "POST", path: body.format.path, headers, body: data, signal });
       if (result.ok) this.#counts.bytesSent += data.length;
       return result;
     } finally {
       this.#inFlightBytes -= held;
-      if (encoded) recycle(encoded);
     }
   }
 
-  /** Counts `bytes` held for a body in place of the `before` counted so far; returns `bytes`. */
-  #holdInstead(before: number, bytes: number): number {
-    this.#inFlightBytes += bytes - before;
-    return bytes;
-  }
-
-  async #spillOrDrop(batch: RunRecord[], failure: string): Promise<void> {
+  async #spillOrDrop(body: BatchBody, failure: string): Promise<void> {
     const directory = this.#options.spillDirectory;
     let detail = failure;
     if (directory) {
       try {
-        await spillBatch(directory, batch);
-        this.#counts.spilledRuns += batch.length;
+        await spillBody(directory, body.save());
+        this.#counts.spilledRuns += body.runs;
         return;
       } catch (error) {
         // The disk failed too: the runs are lost, and counted below.
         detail += `; spilling failed: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    this.#drop("retries_exhausted", batch, { detail });
+    this.#drop("retries_exhausted", body.runIds(), { detail });
   }
 
   /**
    * Counts runs dropped before they reached the queue (an OTLP create that found no room to wait
    * for its end), under the same accounting and `onDrop` hook as the exporter's own drops.
    */
-  countDrop(reason: DropReason, runs: readonly Pick<RunRecord, "id" | "traceId">[]): void {
+  countDrop(reason: DropReason, runs: readonly RunIds[]): void {
     this.#drop(reason, runs);
   }
 
-  #drop(reason: DropReason, runs: readonly Pick<RunRecord, "id" | "traceId">[], cause?: DropCause): void {
+  #drop(reason: DropReason, runs: readonly RunIds[], cause?: DropCause): void {
     this.#dropped[reason] += runs.length;
     this.#warnings.note(reason, runs.length, cause);
     try {
@@ -367,17 +361,18 @@ export class BatchExporter {
   }
 
   /** Everything queued leaves now, in batches, send slots or not (the delay timer is moot). */
-  #drainAllNow(): void {
+  #sendAllNow(): void {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    this.#drain("all");
+    this.#queue.seal();
+    this.#send("all");
   }
 
   /** Sends everything queued now and resolves when each batch is acknowledged or dropped. */
   async flush(): Promise<void> {
-    this.#drainAllNow();
+    this.#sendAllNow();
     await Promise.all([...this.#pending]);
   }
 
@@ -388,7 +383,7 @@ export class BatchExporter {
    * afterwards are sent as usual.
    */
   abandon(): void {
-    this.#drainAllNow();
+    this.#sendAllNow();
     for (const controller of this.#abortable) controller.abort();
   }
 
@@ -398,18 +393,31 @@ export class BatchExporter {
     if (!directory) return { replayedRuns: 0, failedBatches: 0 };
     let replayedRuns = 0;
     let failedBatches = 0;
-    for (const { file, records } of await readSpilled(directory)) {
+    for (const spilled of await readSpilled(directory)) {
+      const body = this.#restore(spilled);
       const sentBefore = this.#counts.sentRuns;
       const spilledBefore = this.#counts.spilledRuns;
       const controller = new AbortController();
       this.#abortable.add(controller);
-      await this.#sendBatch(records, controller.signal).finally(() => this.#abortable.delete(controller));
+      await this.#sendBody(body, controller.signal).finally(() => {
+        this.#abortable.delete(controller);
+        body.release();
+      });
       // Sent, or spilled anew under another name: either way this file is done.
-      if (this.#counts.sentRuns > sentBefore || this.#counts.spilledRuns > spilledBefore) await removeSpilled(file);
-      if (this.#counts.sentRuns > sentBefore) replayedRuns += records.length;
+      if (this.#counts.sentRuns > sentBefore || this.#counts.spilledRuns > spilledBefore) await removeSpilled(spilled.file);
+      if (this.#counts.sentRuns > sentBefore) replayedRuns += body.runs;
       else failedBatches++;
     }
     return { replayedRuns, failedBatches };
+  }
+
+  /** A spilled batch as a body again: as it was written, or (a file of an earlier version) written now. */
+  #restore(spilled: Awaited<ReturnType<typeof readSpilled>>[number]): BatchBody {
+    if (spilled.saved) return BatchBody.restore(spilled.saved, this.#encoder.formatOfSaved(spilled.saved.format));
+    const body = new BatchBody(this.#encoder.newFormat(), 64 * 1024);
+    for (const record of spilled.records) body.add(record);
+    body.seal();
+    return body;
   }
 
   stats(): ExporterStats {

@@ -30,6 +30,8 @@ export interface RunRecord {
   parts: Payloads;
   /** Memory the record holds (see `estimateBytes`), for the queue and batch bounds. */
   bytes: number;
+  /** A create whose update (its end) is still to come: it waits for it, to leave as one post. */
+  awaitsEnd?: boolean;
 }
 
 /**
@@ -98,7 +100,10 @@ export function estimateBytes(main: KVMap, parts: Payloads): number {
   );
 }
 
-/** Folds an update into the create still waiting in the queue: one post instead of two. */
+/**
+ * Folds an update into the create still waiting in the queue: one post instead of two. The
+ * create is written into a body at once after, so its byte estimate is not redone.
+ */
 export function mergeInto(create: RunRecord, update: RunRecord): void {
   const main = update.main;
   for (const key in main) {
@@ -113,5 +118,4 @@ export function mergeInto(create: RunRecord, update: RunRecord): void {
   if (from.extra !== undefined) to.extra = from.extra;
   if (from.error !== undefined) to.error = from.error;
   if (from.serialized !== undefined) to.serialized = from.serialized;
-  create.bytes = estimateBytes(create.main, create.parts);
 }

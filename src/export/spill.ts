@@ -1,6 +1,7 @@
 /**
  * Failed batches on disk: a batch that exhausted its retries is written to the spill directory
- * (one JSON file per batch, no credentials) and sent again by `replaySpilled()`.
+ * (one JSON file per batch: the body as written, its runs' ids and offsets, no credentials) and
+ * sent again by `replaySpilled()`. Files of the earlier format (an array of runs) are read too.
  *
  * Spilled runs hold users' inputs and outputs, so they are private to the process's user: files
  * are 0600 in a 0700 directory, whatever the umask. A directory that already exists with wider
@@ -8,6 +9,7 @@
  * otherwise nothing is written to it (the batch is counted `retries_exhausted` instead).
  */
 import { TracewireError } from "../core/errors.js";
+import type { SavedBody } from "./body.js";
 import type { RunRecord } from "./records.js";
 
 let sequence = 0;
@@ -42,7 +44,7 @@ async function ensurePrivateDirectory(directory: string): Promise<void> {
   await chmod(directory, PRIVATE_DIRECTORY_MODE);
 }
 
-export async function spillBatch(directory: string, batch: readonly RunRecord[]): Promise<void> {
+export async function spillBody(directory: string, body: SavedBody): Promise<void> {
   const { open, rename, rm } = await import("node:fs/promises");
   const { join } = await import("node:path");
   await ensurePrivateDirectory(directory);
@@ -53,7 +55,7 @@ export async function spillBatch(directory: string, batch: readonly RunRecord[])
   const file = await open(temporary, "wx", PRIVATE_FILE_MODE);
   try {
     await file.chmod(PRIVATE_FILE_MODE);
-    await file.writeFile(JSON.stringify(batch), "utf8");
+    await file.writeFile(JSON.stringify(body), "utf8");
   } catch (error) {
     await file.close();
     await rm(temporary, { force: true });
@@ -63,9 +65,12 @@ export async function spillBatch(directory: string, batch: readonly RunRecord[])
   await rename(temporary, join(directory, name));
 }
 
-export interface SpilledBatch {
-  file: string;
-  records: RunRecord[];
+/** A spilled batch: a body as written (this version), or the runs of a file of an earlier one. */
+export type SpilledBatch = { file: string; saved: SavedBody; records?: undefined } | { file: string; saved?: undefined; records: RunRecord[] };
+
+function isSavedBody(value: unknown): value is SavedBody {
+  const body = value as Partial<SavedBody> | null;
+  return typeof body === "object" && body !== null && body.version === 2 && Array.isArray(body.runs) && typeof body.written === "string" && typeof body.format === "object";
 }
 
 export async function readSpilled(directory: string): Promise<SpilledBatch[]> {
@@ -81,8 +86,9 @@ export async function readSpilled(directory: string): Promise<SpilledBatch[]> {
   for (const name of names) {
     const file = join(directory, name);
     try {
-      const records = JSON.parse(await readFile(file, "utf8")) as RunRecord[];
-      if (Array.isArray(records)) batches.push({ file, records });
+      const content = JSON.parse(await readFile(file, "utf8")) as unknown;
+      if (isSavedBody(content)) batches.push({ file, saved: content });
+      else if (Array.isArray(content)) batches.push({ file, records: content as RunRecord[] });
     } catch {
       // An unreadable file is left in place for a person to look at.
     }

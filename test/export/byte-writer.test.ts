@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ByteWriter, recycle } from "../../src/export/byte-writer.js";
-import { multipartBody } from "../../src/export/payload.js";
+import { BatchBody } from "../../src/export/body.js";
+import { createMultipartFormat } from "../../src/export/payload.js";
 import type { RunRecord } from "../../src/export/records.js";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -52,7 +53,7 @@ describe("ByteWriter", () => {
   });
 });
 
-describe("multipartBody", () => {
+describe("a multipart body", () => {
   const record = (id: string, inputs: string): RunRecord => ({
     op: "post",
     id,
@@ -65,9 +66,10 @@ describe("multipartBody", () => {
   it("frames every part, in order, and survives batches far larger than the size estimate", () => {
     const big = JSON.stringify({ text: "é".repeat(20_000) });
     const batch = [record("a", '{"q":1}'), record("b", big)];
-    const body = multipartBody(batch);
-    const text = decode(body.data as Uint8Array);
-    const boundary = body.contentType.split("boundary=")[1] as string;
+    const body = new BatchBody(createMultipartFormat(), 16);
+    for (const run of batch) body.add(run);
+    const text = decode(body.seal());
+    const boundary = body.format.contentType.split("boundary=")[1] as string;
     const parts = text.split(`--${boundary}`);
     expect(parts[0]).toBe("");
     expect(parts.at(-1)).toBe("--\r\n");

@@ -158,7 +158,7 @@ describe("process exit", () => {
       expect(exit.droppedIds).toEqual([]);
       expect(exit.stats.dropped).toEqual(NO_DROPS);
       const files = (await readdir(directory)).filter((f) => f.endsWith(".tracewire-batch.json"));
-      const records = (await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(directory, f), "utf8")) as { id: string }[]))).flat();
+      const records = (await Promise.all(files.map(async (f) => (JSON.parse(await readFile(join(directory, f), "utf8")) as { runs: { id: string }[] }).runs))).flat();
       expect(records).toHaveLength(exit.stats.spilledRuns);
       expect(new Set(records.map((r) => r.id)).size).toBe(50);
     } finally {

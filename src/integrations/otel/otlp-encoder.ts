@@ -1,10 +1,10 @@
 /**
  * The OTLP/HTTP JSON body for a batch of spans: one `ResourceSpans` (this service) with one
- * `ScopeSpans` (tracewire), posted to the traces path. Each queued record holds its span as JSON
- * text already, so a batch is joined, not re-serialized.
+ * `ScopeSpans` (tracewire), posted to the traces path. Each record holds its span as JSON text
+ * already: it is written into the body between the head and the tail, comma-separated.
  */
 import type { ResolvedOtlpOptions } from "../../config/otlp-options.js";
-import type { BatchEncoder } from "../../export/encoder.js";
+import { type BatchEncoder, type WireFormat, framingOnly } from "../../export/encoder.js";
 import type { RunRecord } from "../../export/records.js";
 import { SDK_NAME, SDK_VERSION } from "../../core/version.js";
 
@@ -25,15 +25,24 @@ function resourceJson(serviceName: string): string {
 }
 
 export function createOtlpEncoder(options: ResolvedOtlpOptions): BatchEncoder {
-  const head = `{"resourceSpans":[{"resource":${resourceJson(options.serviceName)},"scopeSpans":[{"scope":${JSON.stringify({ name: SDK_NAME, version: SDK_VERSION })},"spans":[`;
-  const tail = "]}]}]}";
+  const format: WireFormat = {
+    name: "otlp",
+    path: options.path,
+    contentType: "application/json",
+    head: `{"resourceSpans":[{"resource":${resourceJson(options.serviceName)},"scopeSpans":[{"scope":${JSON.stringify({ name: SDK_NAME, version: SDK_VERSION })},"spans":[`,
+    separator: ",",
+    tail: "]}]}]}",
+    writeRun(out, record) {
+      out.text(spanOf(record));
+    },
+  };
   const gzip = Promise.resolve(options.compression === "gzip");
   return {
-    encode(batch) {
-      return { path: options.path, contentType: "application/json", data: head + batch.map(spanOf).join(",") + tail };
-    },
+    newFormat: () => format,
     acceptsGzip: () => gzip,
     // OTLP has one format here: a rejection is final.
     switchFormatAfter: () => false,
+    rewriteRun: (_from, bytes) => bytes,
+    formatOfSaved: (saved) => framingOnly(saved),
   };
 }
