@@ -34,8 +34,14 @@ export class RunQueue {
     this.bodyLimit = Math.max(FLOOR_BODY_CAPACITY, Math.min(bounds.maxBatchBytes, Math.floor(bounds.maxQueueBytes / 8)));
   }
 
+  /**
+   * Sized after the last body, rounded up to a power of two: bodies of one size class reuse each
+   * other's buffers (a new buffer is memory the kernel faults in page by page, and external
+   * memory that hastens V8's collections).
+   */
   #firstCapacity(): number {
-    return Math.min(this.bodyLimit, Math.max(MIN_BODY_CAPACITY, Math.ceil(this.#lastLength * 1.25)));
+    const wanted = Math.max(MIN_BODY_CAPACITY, Math.ceil(this.#lastLength * 1.25));
+    return Math.min(this.bodyLimit, 2 ** Math.ceil(Math.log2(wanted)));
   }
 
   /** The estimate a waiting create of run `id` holds (0 if none): freed when its update joins it. */
