@@ -347,6 +347,22 @@ export class RunIndex {
   }
 }
 
+/** The fields of a run that `add` reads. */
+const INDEXED_FIELDS = ["trace_id", "name", "run_type", "session_name", "start_time", "end_time", "tags", "error"] as const;
+
+/**
+ * The part of an entry `add` reads: what an append keeps while it waits for its fsync, instead of
+ * the whole parsed run (inputs, outputs, …), which would live long enough to be promoted to V8's
+ * old generation and stay there as garbage until the next full GC.
+ */
+export function indexedPart({ op, run }: LogEntry): LogEntry {
+  const part: KVMap = { id: run.id };
+  for (const field of INDEXED_FIELDS) if (run[field] !== undefined) part[field] = run[field];
+  const extra = run.extra as KVMap | null | undefined;
+  if (extra !== undefined) part.extra = extra === null ? null : { metadata: extra.metadata };
+  return { op, run: part as LogEntry["run"] };
+}
+
 function internText(pool: StringPool, value: unknown): number {
   return typeof value === "string" ? pool.intern(value) : NONE;
 }

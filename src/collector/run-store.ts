@@ -14,7 +14,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { KVMap } from "../core/types.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
-import { RunIndex, type TraceSummary, byDottedOrder, mergeEntry } from "./run-index.js";
+import { RunIndex, type TraceSummary, byDottedOrder, indexedPart, mergeEntry } from "./run-index.js";
 import { type RunSummary, toRunSummary } from "./run-summary.js";
 import { type TraceFilter, type TracePage, parseTraceFilter, queryTraces } from "./trace-query.js";
 import { type LogLine, type OpenLogFile, RunLog } from "./run-log.js";
@@ -69,14 +69,20 @@ export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 const READ_GAP_BYTES = 64 * 1024;
 const READ_SPAN_BYTES = 4 * 1024 * 1024;
 const BLANK = Buffer.alloc(1024 * 1024, 0x20);
+const NEWLINE = 0x0a;
 /** The most bytes one group commit writes (a single larger append still goes alone). */
 const GROUP_BYTES = 16 * 1024 * 1024;
 
 interface PendingAppend {
   entries: readonly LogEntry[];
   lengths: number[];
-  /** The lines, each with its newline, and their byte count: encoded when their group is written. */
-  text: string;
+  /**
+   * The lines (without newlines), encoded when their group is written and then dropped. Not
+   * joined into one string: a request's ~400 KB string lands in V8's large-object space, which
+   * promotes it to the old generation at the first scavenge it lives through (the fsync wait).
+   */
+  lines: string[] | undefined;
+  /** Their byte count, newlines included. */
   bytes: number;
   resolve(): void;
   reject(error: unknown): void;
@@ -234,18 +240,20 @@ export class RunStore {
    * Validates, stores durably, then indexes entries; resolves once they are on disk. Throws
    * `InvalidRunError` (nothing stored) for an invalid entry, and the file system's error (its
    * `code`: `ENOSPC`, `EDQUOT`, …) when the write fails; then nothing of the call is kept.
+   * Not an async function: its frame would hold `entries` whole until the fsync; the pending
+   * append keeps only what the index reads.
    */
-  async append(entries: readonly LogEntry[]): Promise<void> {
-    assertEntries(entries);
-    if (entries.length === 0) return;
-    const lines = entries.map(lineOf);
-    const lengths = lines.map((line) => Buffer.byteLength(line));
-    const longest = lengths.reduce((a, b) => Math.max(a, b), 0);
-    if (longest > MAX_LINE_BYTES) throw new InvalidRunError(`a run of ${longest} bytes is over the store's ${MAX_LINE_BYTES}`);
-    const bytes = lengths.reduce((a, b) => a + b + 1, 0);
-    if (this.#closed) throw new Error("run store is closed");
-    await new Promise<void>((resolve, reject) => {
-      this.#pending.push({ entries, lengths, text: `${lines.join("\n")}\n`, bytes, resolve, reject });
+  append(entries: readonly LogEntry[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      assertEntries(entries);
+      if (entries.length === 0) return resolve();
+      const lines = entries.map(lineOf);
+      const lengths = lines.map((line) => Buffer.byteLength(line));
+      const longest = lengths.reduce((a, b) => Math.max(a, b), 0);
+      if (longest > MAX_LINE_BYTES) throw new InvalidRunError(`a run of ${longest} bytes is over the store's ${MAX_LINE_BYTES}`);
+      if (this.#closed) throw new Error("run store is closed");
+      const bytes = lengths.reduce((a, b) => a + b + 1, 0);
+      this.#pending.push({ entries: entries.map(indexedPart), lengths, lines, bytes, resolve, reject });
       if (this.#pending.length === 1 && !this.#committing) this.#writing = this.#commit();
     });
   }
@@ -297,7 +305,13 @@ export class RunStore {
   #encode(group: readonly PendingAppend[], bytes: number): Buffer {
     const data = bytes <= GROUP_BYTES ? (this.#groupBuffer ??= Buffer.allocUnsafeSlow(GROUP_BYTES)) : Buffer.allocUnsafe(bytes);
     let at = 0;
-    for (const g of group) at += data.write(g.text, at, "utf8");
+    for (const g of group) {
+      for (const line of g.lines ?? []) {
+        at += data.write(line, at, "utf8");
+        data[at++] = NEWLINE;
+      }
+      g.lines = undefined; // in the buffer now: the strings need not outlive the fsync
+    }
     if (at !== bytes) throw new Error(`run store: encoded ${at} of ${bytes} bytes`);
     return data.subarray(0, bytes);
   }
