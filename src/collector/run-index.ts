@@ -150,10 +150,7 @@ export class RunIndex {
     const traceId = run.trace_id;
     if (c.trace[r] === NONE && typeof traceId === "string") this.#join(r, run.id, traceId);
     const t = c.trace[r] as number;
-    if (t !== NONE) {
-      this.#traces.cols.changedAt[t] = offset + length + 1;
-      this.order.touch(t);
-    }
+    if (t !== NONE) this.#traces.cols.changedAt[t] = offset + length + 1;
     this.#seq = Math.max(this.#seq, offset + length + 1);
     this.onChange?.(t, r);
   }
@@ -183,7 +180,7 @@ export class RunIndex {
     digits[r] = parsed ? parsed.digits : 0;
     if (!parsed && typeof value === "string") this.#oddTimes.set(r * 2 + which, value);
     const t = c.trace[r] as number;
-    if (which === 0 && t !== NONE) this.order.touch(t);
+    if (which === 0 && t !== NONE && this.representative(t) === r) this.order.touch(t);
   }
 
   /** 1: has an error, -1: has none, 0: not said yet. Keeps the trace's count of failing runs. */
@@ -221,6 +218,8 @@ export class RunIndex {
     tc.runCount[t] = (tc.runCount[t] as number) + 1;
     if (c.error[r] === 1) tc.errorRuns[t] = (tc.errorRuns[t] as number) + 1;
     if (runId === traceId) tc.root[t] = r;
+    // The trace's key (its root's start, or its first run's) is new or may have moved.
+    if (isNew || runId === traceId) this.order.touch(t);
   }
 
   #pushEntry(offset: number, length: number, r: number): number {
