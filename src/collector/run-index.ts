@@ -40,9 +40,9 @@ const MAX_META_VALUE = 256;
 /** Fields a create owns even when its update arrived first (see mergeEntry). */
 const CREATE_OWNS = new Set(["name", "run_type", "start_time"]);
 
-const i32 = (n: number) => new Int32Array(n);
-const f64 = (n: number) => new Float64Array(n);
-const u8 = (n: number) => new Uint8Array(n);
+const i32 = Int32Array;
+const f64 = Float64Array;
+const u8 = Uint8Array;
 
 export class RunIndex {
   readonly #runIds = new IdTable();
@@ -52,10 +52,10 @@ export class RunIndex {
   readonly projects = new StringPool();
   readonly tagSets = new StringPool();
   readonly metaSets = new StringPool();
-  readonly #entries = new Table({ offset: f64, length: (n) => new Uint32Array(n), next: i32, run: i32 });
+  readonly #entries = new Table({ offset: f64, length: Uint32Array, next: i32, run: i32 });
   readonly #runs = new Table({
     trace: i32, first: i32, last: i32, nextInTrace: i32, name: i32, runType: i32, project: i32, tags: i32, meta: i32,
-    start: f64, end: f64, startDigits: u8, endDigits: u8, error: (n) => new Int8Array(n),
+    start: f64, end: f64, startDigits: u8, endDigits: u8, error: Int8Array,
   });
   readonly #traces = new Table({ root: i32, firstRun: i32, lastRun: i32, runCount: i32, errorRuns: i32, changedAt: f64 });
   /** Times whose text is not the ISO shape iso-time.ts reads: kept as sent (run slot * 2 + 0|1). */
