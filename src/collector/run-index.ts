@@ -4,10 +4,10 @@
  * million runs cost about 150 bytes each and no object per run (id-table.ts, string-pool.ts).
  *
  * - Entries (one per stored create or update, in log order): offset, length, the run, and the
- *   next entry of the same run (a linked list per run).
- * - Runs: trace, first/last entry, next run of the trace, name, run type, project, start and end
+ *   run's entry before it (a linked list per run, newest first).
+ * - Runs: trace, last entry, next run of the trace, name, run type, project, start and end
  *   (microseconds, iso-time.ts), error, tag list, metadata pairs.
- * - Traces: root run, first/last run, run count, runs with an error, last change (log offset).
+ * - Traces: root run, first/last run, run count, runs with an error, last entry (its latest change).
  * Fields merge as the runs do (`mergeEntry`): an update may come before its create.
  */
 import type { KVMap } from "../core/types.js";
@@ -52,12 +52,12 @@ export class RunIndex {
   readonly projects = new StringPool();
   readonly tagSets = new StringPool();
   readonly metaSets = new StringPool();
-  readonly #entries = new Table({ offset: f64, length: Uint32Array, next: i32, run: i32 });
+  readonly #entries = new Table({ offset: f64, length: Uint32Array, previous: i32, run: i32 });
   readonly #runs = new Table({
-    trace: i32, first: i32, last: i32, nextInTrace: i32, name: i32, runType: i32, project: i32, tags: i32, meta: i32,
+    trace: i32, last: i32, nextInTrace: i32, name: i32, runType: i32, project: i32, tags: i32, meta: i32,
     start: f64, end: f64, startDigits: u8, endDigits: u8, error: Int8Array,
   });
-  readonly #traces = new Table({ root: i32, firstRun: i32, lastRun: i32, runCount: i32, errorRuns: i32, changedAt: f64 });
+  readonly #traces = new Table({ root: i32, firstRun: i32, lastRun: i32, runCount: i32, errorRuns: i32, lastEntry: i32 });
   /** Times whose text is not the ISO shape iso-time.ts reads: kept as sent (run slot * 2 + 0|1). */
   readonly #oddTimes = new Map<number, string>();
   readonly #parseTime = createIsoTimeParser();
@@ -141,8 +141,7 @@ export class RunIndex {
     if (isNew) runs.push();
     const e = this.#pushEntry(offset, length, r);
     const c = runs.cols;
-    if (c.first[r] === NONE) c.first[r] = e;
-    else this.#entries.cols.next[c.last[r] as number] = e;
+    this.#entries.cols.previous[e] = c.last[r] as number;
     c.last[r] = e;
     // A create after its update keeps what the update set (see mergeEntry).
     const keep = op === "post" && existed;
@@ -150,7 +149,7 @@ export class RunIndex {
     const traceId = run.trace_id;
     if (c.trace[r] === NONE && typeof traceId === "string") this.#join(r, run.id, traceId);
     const t = c.trace[r] as number;
-    if (t !== NONE) this.#traces.cols.changedAt[t] = offset + length + 1;
+    if (t !== NONE) this.#traces.cols.lastEntry[t] = e;
     this.#seq = Math.max(this.#seq, offset + length + 1);
     this.onChange?.(t, r);
   }
@@ -231,10 +230,10 @@ export class RunIndex {
     return e;
   }
 
-  /** Offset and length of each of the run's entries, in log order. */
+  /** Offset and length of each of the run's entries, newest first. */
   *entries(run: number): Generator<[offset: number, length: number]> {
     const c = this.#entries.cols;
-    for (let e = this.#runs.cols.first[run] as number; e !== NONE; e = c.next[e] as number) yield [c.offset[e] as number, c.length[e] as number];
+    for (let e = this.#runs.cols.last[run] as number; e !== NONE; e = c.previous[e] as number) yield [c.offset[e] as number, c.length[e] as number];
   }
 
   /** The run slots of a trace, in the order they arrived. */
@@ -265,8 +264,9 @@ export class RunIndex {
     return (this.#traces.cols.errorRuns[trace] as number) > 0;
   }
 
-  traceChangedAt(trace: number): number {
-    return this.#traces.cols.changedAt[trace] as number;
+  /** The entry of the trace's latest change. */
+  traceLastEntry(trace: number): number {
+    return this.#traces.cols.lastEntry[trace] as number;
   }
 
   runTrace(run: number): number {

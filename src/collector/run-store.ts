@@ -334,7 +334,7 @@ export class RunStore {
       const { run, end } = index.entryAt(e);
       const trace = index.runTrace(run);
       // A trace is listed at its latest change only.
-      if (trace === -1 || index.traceChangedAt(trace) !== end) continue;
+      if (trace === -1 || index.traceLastEntry(trace) !== e) continue;
       traces.push(index.summary(trace));
       if (traces.length === limit) return { traces, seq: end };
     }
