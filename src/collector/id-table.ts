@@ -26,41 +26,36 @@ export class IdTable {
 
   /** The slot of `id`, or -1. */
   get(id: string): number {
-    if (!this.#parse(id)) return this.#others.get(id) ?? EMPTY;
-    return this.#find(this.#scratch);
+    if (!parseUuid(id, this.#scratch, 0)) return this.#others.get(id) ?? EMPTY;
+    return this.#find(this.#scratch, 0);
   }
 
-  /** The slot of `id`, added when new (`isNew` tells which). */
+  /** The slot of `id`, added when new (then `size` grows by one). */
   add(id: string): number {
-    return this.addNew(id).slot;
+    return parseUuid(id, this.#scratch, 0) ? this.addWords(this.#scratch, 0) : this.#addOther(id);
   }
 
-  addNew(id: string): { slot: number; isNew: boolean } {
-    const before = this.size;
-    const slot = this.#add(id);
-    return { slot, isNew: this.size > before };
-  }
-
-  #add(id: string): number {
-    if (!this.#parse(id)) {
-      const known = this.#others.get(id);
-      if (known !== undefined) return known;
-      const slot = this.#newSlot(0);
-      this.#others.set(id, slot);
-      this.#otherIds.set(slot, id);
-      return slot;
-    }
-    const found = this.#find(this.#scratch);
+  /** The slot of the UUID whose four words (parseUuid) are at `words[at]`, added when new. */
+  addWords(words: ArrayLike<number>, at: number): number {
+    const found = this.#find(words, at);
     if (found !== EMPTY) return found;
     const slot = this.#newSlot(1);
     const { w0, w1, w2, w3 } = this.#slots.cols;
-    const key = this.#scratch;
-    w0[slot] = key[0] as number;
-    w1[slot] = key[1] as number;
-    w2[slot] = key[2] as number;
-    w3[slot] = key[3] as number;
+    w0[slot] = words[at] as number;
+    w1[slot] = words[at + 1] as number;
+    w2[slot] = words[at + 2] as number;
+    w3[slot] = words[at + 3] as number;
     this.#insert(slot);
     if (this.size * 2 > this.#buckets.length) this.#rehash();
+    return slot;
+  }
+
+  #addOther(id: string): number {
+    const known = this.#others.get(id);
+    if (known !== undefined) return known;
+    const slot = this.#newSlot(0);
+    this.#others.set(id, slot);
+    this.#otherIds.set(slot, id);
     return slot;
   }
 
@@ -105,21 +100,6 @@ export class IdTable {
     }
   }
 
-  /** Reads a lower-case canonical UUID into #scratch; false for any other text. */
-  #parse(id: string): boolean {
-    if (id.length !== 36 || id.charCodeAt(8) !== 0x2d || id.charCodeAt(13) !== 0x2d || id.charCodeAt(18) !== 0x2d || id.charCodeAt(23) !== 0x2d) return false;
-    for (let w = 0; w < 4; w++) {
-      let word = 0;
-      for (let d = 0; d < 8; d++) {
-        const digit = hexValue(id.charCodeAt(DIGITS[w * 8 + d] as number));
-        if (digit < 0) return false;
-        word = word * 16 + digit;
-      }
-      this.#scratch[w] = word >>> 0;
-    }
-    return true;
-  }
-
   #hash(w0: number, w1: number, w2: number, w3: number): number {
     // UUID v4/v7 bits are mostly random; mix all four words so v7's time prefix cannot cluster.
     let h = Math.imul(w0 ^ w3, 0x9e3779b1);
@@ -127,12 +107,12 @@ export class IdTable {
     return (h ^ (h >>> 15)) & (this.#buckets.length - 1);
   }
 
-  #find(key: Uint32Array): number {
+  #find(words: ArrayLike<number>, at: number): number {
     const mask = this.#buckets.length - 1;
-    const k0 = key[0] as number;
-    const k1 = key[1] as number;
-    const k2 = key[2] as number;
-    const k3 = key[3] as number;
+    const k0 = words[at] as number;
+    const k1 = words[at + 1] as number;
+    const k2 = words[at + 2] as number;
+    const k3 = words[at + 3] as number;
     const { w0, w1, w2, w3 } = this.#slots.cols;
     for (let b = this.#hash(k0, k1, k2, k3); ; b = (b + 1) & mask) {
       const entry = (this.#buckets[b] as number) - 1;
@@ -168,6 +148,24 @@ export class IdTable {
 /** Empty buckets, in a buffer sized as column-table.ts sizes its own. */
 function bucketsOf(length: number): Int32Array {
   return new Int32Array(new ArrayBuffer(bufferBytes(length * 4)), 0, length);
+}
+
+/**
+ * Reads a lower-case canonical UUID as four 32-bit words into `out` at `at`; false (and `out`
+ * partly written) for any other text.
+ */
+export function parseUuid(id: string, out: { [i: number]: number }, at: number): boolean {
+  if (id.length !== 36 || id.charCodeAt(8) !== 0x2d || id.charCodeAt(13) !== 0x2d || id.charCodeAt(18) !== 0x2d || id.charCodeAt(23) !== 0x2d) return false;
+  for (let w = 0; w < 4; w++) {
+    let word = 0;
+    for (let d = 0; d < 8; d++) {
+      const digit = hexValue(id.charCodeAt(DIGITS[w * 8 + d] as number));
+      if (digit < 0) return false;
+      word = word * 16 + digit;
+    }
+    out[at + w] = word >>> 0;
+  }
+  return true;
 }
 
 /** 0-15 for a lower-case hex digit, else -1. */

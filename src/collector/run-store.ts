@@ -14,7 +14,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { KVMap } from "../core/types.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
-import { RunIndex, type TraceSummary, byDottedOrder, indexedPart, mergeEntry } from "./run-index.js";
+import { RunIndex, type TraceSummary, byDottedOrder, mergeEntry } from "./run-index.js";
 import { type RunSummary, toRunSummary } from "./run-summary.js";
 import { type TraceFilter, type TracePage, parseTraceFilter, queryTraces } from "./trace-query.js";
 import { type LogLine, type OpenLogFile, RunLog } from "./run-log.js";
@@ -23,6 +23,7 @@ import { SetAside } from "./set-aside.js";
 import { lineOf } from "./entry-line.js";
 import { createHash } from "node:crypto";
 import { SnapshotWriter, readSnapshot, writeSnapshot } from "./index-snapshot.js";
+import type { StagedEntries } from "./staged-entries.js";
 
 export { InvalidRunError, type LogEntry, type StoredRun } from "./run-schema.js";
 export { DataDirLockedError } from "./data-dir-lock.js";
@@ -74,7 +75,8 @@ const NEWLINE = 0x0a;
 const GROUP_BYTES = 16 * 1024 * 1024;
 
 interface PendingAppend {
-  entries: readonly LogEntry[];
+  /** What the index takes of the entries, as numbers: the parsed runs are not kept (staged-entries.ts). */
+  staged: StagedEntries;
   lengths: number[];
   /**
    * The lines (without newlines), encoded when their group is written and then dropped. Not
@@ -241,7 +243,7 @@ export class RunStore {
    * `InvalidRunError` (nothing stored) for an invalid entry, and the file system's error (its
    * `code`: `ENOSPC`, `EDQUOT`, …) when the write fails; then nothing of the call is kept.
    * Not an async function: its frame would hold `entries` whole until the fsync; the pending
-   * append keeps only what the index reads.
+   * append keeps only their lines (until written) and their staged index fields.
    */
   append(entries: readonly LogEntry[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -253,7 +255,7 @@ export class RunStore {
       if (longest > MAX_LINE_BYTES) throw new InvalidRunError(`a run of ${longest} bytes is over the store's ${MAX_LINE_BYTES}`);
       if (this.#closed) throw new Error("run store is closed");
       const bytes = lengths.reduce((a, b) => a + b + 1, 0);
-      this.#pending.push({ entries: entries.map(indexedPart), lengths, lines, bytes, resolve, reject });
+      this.#pending.push({ staged: this.#index.stage(entries), lengths, lines, bytes, resolve, reject });
       if (this.#pending.length === 1 && !this.#committing) this.#writing = this.#commit();
     });
   }
@@ -279,12 +281,12 @@ export class RunStore {
           if (this.#closing) throw new Error("run store is closed");
           let offset = await this.log.append(this.#encode(group, bytes));
           // Indexed in log order, so the index's entries stay sorted by offset.
-          for (const { entries, lengths } of group) {
-            entries.forEach((entry, i) => {
+          for (const { staged, lengths } of group) {
+            for (let i = 0; i < staged.count; i++) {
               const length = lengths[i] as number;
-              this.#index.add(entry, offset, length);
+              this.#index.addStaged(staged, i, offset, length);
               offset += length + 1;
-            });
+            }
           }
         } catch (error) {
           for (const g of group) g.reject(error);
