@@ -17,7 +17,7 @@ export const AT = {
   op: 0,
   /** The run id's four words. */
   id: 1,
-  /** ABSENT, NONE (not text), UUID (its words at `trace`) or TEXT (in `text`). */
+  /** NONE (not sent, or not text), TRACE_UUID (its words at `trace`) or TRACE_TEXT (in `text`). */
   traceKind: 5,
   trace: 6,
   /** Pool numbers, or ABSENT / NONE. */
