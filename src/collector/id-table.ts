@@ -1,8 +1,9 @@
+import { Table, bufferBytes } from "./column-table.js";
 import type { SnapshotReader, SnapshotWriter } from "./index-snapshot.js";
 
 /**
  * Ids → dense slots without an object per id: a lower-case canonical UUID is kept as four 32-bit
- * words in one typed array, found through an open-addressing hash table (about 24 bytes an id,
+ * words in typed columns, found through an open-addressing hash table (about 25 bytes an id,
  * where a Map of strings costs ~100). Any other text (a trace id is free text on the wire) goes
  * to a plain Map beside it: rare, and still exact.
  */
@@ -11,69 +12,69 @@ const EMPTY = -1;
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35];
 
 export class IdTable {
-  #words = new Uint32Array(4 * 1024);
-  /** Slot + 1 of the UUID in each bucket (0: empty), or EMPTY-coded as 0. */
-  #buckets = new Int32Array(2048);
-  /** Per slot: 1 when the id is a UUID held in #words, 0 when it is in #others. */
-  #isUuid = new Uint8Array(1024);
+  /** Per slot: a UUID's four words, and 1 when the id is a UUID (0: it is in #others). */
+  readonly #slots = new Table({ w0: Uint32Array, w1: Uint32Array, w2: Uint32Array, w3: Uint32Array, isUuid: Uint8Array });
+  /** Slot + 1 of the UUID in each bucket (0: empty). */
+  #buckets: Int32Array = new Int32Array(2048);
   readonly #others = new Map<string, number>();
   readonly #otherIds = new Map<number, string>();
-  #size = 0;
   readonly #scratch = new Uint32Array(4);
 
   get size(): number {
-    return this.#size;
+    return this.#slots.size;
   }
 
   /** The slot of `id`, or -1. */
   get(id: string): number {
-    if (!this.#parse(id)) return this.#others.get(id) ?? EMPTY;
-    return this.#find(this.#scratch);
+    if (!parseUuid(id, this.#scratch, 0)) return this.#others.get(id) ?? EMPTY;
+    return this.#find(this.#scratch, 0);
   }
 
-  /** The slot of `id`, added when new (`isNew` tells which). */
+  /** The slot of `id`, added when new (then `size` grows by one). */
   add(id: string): number {
-    return this.addNew(id).slot;
+    return parseUuid(id, this.#scratch, 0) ? this.addWords(this.#scratch, 0) : this.#addOther(id);
   }
 
-  addNew(id: string): { slot: number; isNew: boolean } {
-    const before = this.#size;
-    const slot = this.#add(id);
-    return { slot, isNew: this.#size > before };
-  }
-
-  #add(id: string): number {
-    if (!this.#parse(id)) {
-      const known = this.#others.get(id);
-      if (known !== undefined) return known;
-      const slot = this.#newSlot(0);
-      this.#others.set(id, slot);
-      this.#otherIds.set(slot, id);
-      return slot;
-    }
-    const found = this.#find(this.#scratch);
+  /** The slot of the UUID whose four words (parseUuid) are at `words[at]`, added when new. */
+  addWords(words: ArrayLike<number>, at: number): number {
+    const found = this.#find(words, at);
     if (found !== EMPTY) return found;
     const slot = this.#newSlot(1);
-    this.#words.set(this.#scratch, slot * 4);
+    const { w0, w1, w2, w3 } = this.#slots.cols;
+    w0[slot] = words[at] as number;
+    w1[slot] = words[at + 1] as number;
+    w2[slot] = words[at + 2] as number;
+    w3[slot] = words[at + 3] as number;
     this.#insert(slot);
-    if (this.#size * 2 > this.#buckets.length) this.#rehash();
+    if (this.size * 2 > this.#buckets.length) this.#rehash();
+    return slot;
+  }
+
+  #addOther(id: string): number {
+    const known = this.#others.get(id);
+    if (known !== undefined) return known;
+    const slot = this.#newSlot(0);
+    this.#others.set(id, slot);
+    this.#otherIds.set(slot, id);
     return slot;
   }
 
   /** The id text of a slot. */
   idOf(slot: number): string {
-    if (this.#isUuid[slot] !== 1) return this.#otherIds.get(slot) ?? "";
+    const c = this.#slots.cols;
+    if (c.isUuid[slot] !== 1) return this.#otherIds.get(slot) ?? "";
     let hex = "";
-    for (let w = 0; w < 4; w++) hex += (this.#words[slot * 4 + w] as number).toString(16).padStart(8, "0");
+    for (const words of [c.w0, c.w1, c.w2, c.w3]) hex += (words[slot] as number).toString(16).padStart(8, "0");
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
   /** Orders two slots as their id texts would (UUID words compare as their lower-case hex). */
   compare(a: number, b: number): number {
-    if (this.#isUuid[a] === 1 && this.#isUuid[b] === 1) {
-      for (let w = 0; w < 4; w++) {
-        const x = this.#words[a * 4 + w] as number;
-        const y = this.#words[b * 4 + w] as number;
+    const c = this.#slots.cols;
+    if (c.isUuid[a] === 1 && c.isUuid[b] === 1) {
+      for (const words of [c.w0, c.w1, c.w2, c.w3]) {
+        const x = words[a] as number;
+        const y = words[b] as number;
         if (x !== y) return x < y ? -1 : 1;
       }
       return 0;
@@ -83,80 +84,88 @@ export class IdTable {
     return x < y ? -1 : x > y ? 1 : 0;
   }
 
-  /** Reads a lower-case canonical UUID into #scratch; false for any other text. */
   save(w: SnapshotWriter, name: string): void {
-    w.value(`${name}.size`, this.#size);
     w.value(`${name}.others`, [...this.#others]);
-    w.array(`${name}.words`, this.#words.subarray(0, this.#size * 4));
-    w.array(`${name}.isUuid`, this.#isUuid.subarray(0, this.#size));
+    this.#slots.save(w, `${name}.slots`);
     w.array(`${name}.buckets`, this.#buckets);
   }
 
   load(r: SnapshotReader, name: string): void {
-    this.#size = r.value<number>(`${name}.size`);
-    const capacity = Math.max(1024, this.#size);
-    this.#words = r.array(`${name}.words`, (n) => new Uint32Array(n), capacity * 4);
-    this.#isUuid = r.array(`${name}.isUuid`, (n) => new Uint8Array(n), capacity);
-    this.#buckets = r.array(`${name}.buckets`, (n) => new Int32Array(n));
+    this.#slots.load(r, `${name}.slots`);
+    this.#buckets = bucketsOf(r.lengthOf(`${name}.buckets`));
+    r.readInto(`${name}.buckets`, this.#buckets);
     for (const [id, slot] of r.value<[string, number][]>(`${name}.others`)) {
       this.#others.set(id, slot);
       this.#otherIds.set(slot, id);
     }
   }
 
-  #parse(id: string): boolean {
-    if (id.length !== 36 || id.charCodeAt(8) !== 0x2d || id.charCodeAt(13) !== 0x2d || id.charCodeAt(18) !== 0x2d || id.charCodeAt(23) !== 0x2d) return false;
-    for (let w = 0; w < 4; w++) {
-      let word = 0;
-      for (let d = 0; d < 8; d++) {
-        const digit = hexValue(id.charCodeAt(DIGITS[w * 8 + d] as number));
-        if (digit < 0) return false;
-        word = word * 16 + digit;
-      }
-      this.#scratch[w] = word >>> 0;
-    }
-    return true;
-  }
-
-  #hash(words: Uint32Array, at: number): number {
+  #hash(w0: number, w1: number, w2: number, w3: number): number {
     // UUID v4/v7 bits are mostly random; mix all four words so v7's time prefix cannot cluster.
-    let h = Math.imul((words[at] as number) ^ (words[at + 3] as number), 0x9e3779b1);
-    h ^= Math.imul((words[at + 1] as number) ^ (words[at + 2] as number), 0x85ebca6b);
+    let h = Math.imul(w0 ^ w3, 0x9e3779b1);
+    h ^= Math.imul(w1 ^ w2, 0x85ebca6b);
     return (h ^ (h >>> 15)) & (this.#buckets.length - 1);
   }
 
-  #find(key: Uint32Array): number {
+  #find(words: ArrayLike<number>, at: number): number {
     const mask = this.#buckets.length - 1;
-    for (let b = this.#hash(key, 0); ; b = (b + 1) & mask) {
+    const k0 = words[at] as number;
+    const k1 = words[at + 1] as number;
+    const k2 = words[at + 2] as number;
+    const k3 = words[at + 3] as number;
+    const { w0, w1, w2, w3 } = this.#slots.cols;
+    for (let b = this.#hash(k0, k1, k2, k3); ; b = (b + 1) & mask) {
       const entry = (this.#buckets[b] as number) - 1;
       if (entry === EMPTY) return EMPTY;
-      const at = entry * 4;
-      const words = this.#words;
-      if (words[at] === key[0] && words[at + 1] === key[1] && words[at + 2] === key[2] && words[at + 3] === key[3]) return entry;
+      if (w0[entry] === k0 && w1[entry] === k1 && w2[entry] === k2 && w3[entry] === k3) return entry;
     }
   }
 
   #insert(slot: number): void {
     const mask = this.#buckets.length - 1;
-    let b = this.#hash(this.#words, slot * 4);
+    const { w0, w1, w2, w3 } = this.#slots.cols;
+    let b = this.#hash(w0[slot] as number, w1[slot] as number, w2[slot] as number, w3[slot] as number);
     while (this.#buckets[b] !== 0) b = (b + 1) & mask;
     this.#buckets[b] = slot + 1;
   }
 
+  /** Twice the buckets, in the same buffer while it has room (large ones are allocated roomy). */
   #rehash(): void {
-    this.#buckets = new Int32Array(this.#buckets.length * 2);
-    for (let slot = 0; slot < this.#size; slot++) if (this.#isUuid[slot] === 1) this.#insert(slot);
+    const length = this.#buckets.length * 2;
+    const buffer = this.#buckets.buffer;
+    this.#buckets = length * 4 <= buffer.byteLength ? new Int32Array(buffer, 0, length).fill(0) : bucketsOf(length);
+    const isUuid = this.#slots.cols.isUuid;
+    for (let slot = 0; slot < this.size; slot++) if (isUuid[slot] === 1) this.#insert(slot);
   }
 
   #newSlot(isUuid: number): number {
-    const slot = this.#size++;
-    if (slot === this.#isUuid.length) {
-      this.#isUuid = grow(this.#isUuid, new Uint8Array(slot * 2));
-      this.#words = grow(this.#words, new Uint32Array(slot * 8));
-    }
-    this.#isUuid[slot] = isUuid;
+    const slot = this.#slots.push();
+    this.#slots.cols.isUuid[slot] = isUuid;
     return slot;
   }
+}
+
+/** Empty buckets, in a buffer sized as column-table.ts sizes its own. */
+function bucketsOf(length: number): Int32Array {
+  return new Int32Array(new ArrayBuffer(bufferBytes(length * 4)), 0, length);
+}
+
+/**
+ * Reads a lower-case canonical UUID as four 32-bit words into `out` at `at`; false (and `out`
+ * partly written) for any other text.
+ */
+export function parseUuid(id: string, out: { [i: number]: number }, at: number): boolean {
+  if (id.length !== 36 || id.charCodeAt(8) !== 0x2d || id.charCodeAt(13) !== 0x2d || id.charCodeAt(18) !== 0x2d || id.charCodeAt(23) !== 0x2d) return false;
+  for (let w = 0; w < 4; w++) {
+    let word = 0;
+    for (let d = 0; d < 8; d++) {
+      const digit = hexValue(id.charCodeAt(DIGITS[w * 8 + d] as number));
+      if (digit < 0) return false;
+      word = word * 16 + digit;
+    }
+    out[at + w] = word >>> 0;
+  }
+  return true;
 }
 
 /** 0-15 for a lower-case hex digit, else -1. */
@@ -164,10 +173,4 @@ function hexValue(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
   if (code >= 0x61 && code <= 0x66) return code - 0x57;
   return -1;
-}
-
-/** Copies `old` into the larger `bigger` and returns it. */
-export function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(old: T, bigger: T): T {
-  bigger.set(old);
-  return bigger;
 }

@@ -11,7 +11,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 
-const MAGIC = Buffer.from("TWIDX001");
+const MAGIC = Buffer.from("TWIDX002");
 
 type Typed = Int32Array | Uint32Array | Float64Array | Uint8Array | Int8Array;
 const KINDS = { Int32Array, Uint32Array, Float64Array, Uint8Array, Int8Array } as const;
@@ -38,7 +38,7 @@ export class SnapshotWriter {
   }
 }
 
-/** Reads each saved array straight into its final, full-capacity array: no second copy in memory. */
+/** Reads each saved array straight into its final place: no second copy in memory. */
 export class SnapshotReader {
   constructor(
     private readonly fd: number,
@@ -51,19 +51,19 @@ export class SnapshotReader {
     return this.values[name] as T;
   }
 
-  /** The saved array, in a new one of at least `capacity` elements. */
-  array<T extends Typed>(name: string, make: (n: number) => T, capacity = 0): T {
+  /** Reads the saved array into the start of `target`; returns its length. */
+  readInto(name: string, target: Typed): number {
     const blob = this.blobs.get(name);
     if (!blob) throw new Error(`snapshot: no ${name}`);
-    const out = make(Math.max(capacity, blob.length));
-    if (out.BYTES_PER_ELEMENT !== KINDS[blob.kind].BYTES_PER_ELEMENT) throw new Error(`snapshot: ${name} is a ${blob.kind}`);
-    const bytes = new Uint8Array(out.buffer, out.byteOffset, blob.length * out.BYTES_PER_ELEMENT);
+    if (target.constructor.name !== blob.kind) throw new Error(`snapshot: ${name} is a ${blob.kind}`);
+    if (blob.length > target.length) throw new Error(`snapshot: ${name} is longer than its place`);
+    const bytes = new Uint8Array(target.buffer, target.byteOffset, blob.length * target.BYTES_PER_ELEMENT);
     for (let done = 0; done < bytes.length; ) {
       const read = readSync(this.fd, bytes, done, bytes.length - done, blob.position + done);
       if (read === 0) throw new Error(`snapshot: ${name} cut short`);
       done += read;
     }
-    return out;
+    return blob.length;
   }
 
   /** The number of elements saved under `name`. */

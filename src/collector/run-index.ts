@@ -4,18 +4,19 @@
  * million runs cost about 150 bytes each and no object per run (id-table.ts, string-pool.ts).
  *
  * - Entries (one per stored create or update, in log order): offset, length, the run, and the
- *   next entry of the same run (a linked list per run).
- * - Runs: trace, first/last entry, next run of the trace, name, run type, project, start and end
+ *   run's entry before it (a linked list per run, newest first).
+ * - Runs: trace, last entry, next run of the trace, name, run type, project, start and end
  *   (microseconds, iso-time.ts), error, tag list, metadata pairs.
- * - Traces: root run, first/last run, run count, runs with an error, last change (log offset).
+ * - Traces: root run, first/last run, run count, runs with an error, last entry (its latest change).
  * Fields merge as the runs do (`mergeEntry`): an update may come before its create.
  */
 import type { KVMap } from "../core/types.js";
 import { Table } from "./column-table.js";
-import { IdTable } from "./id-table.js";
+import { IdTable, parseUuid } from "./id-table.js";
 import type { SnapshotReader, SnapshotWriter } from "./index-snapshot.js";
 import { createIsoTimeParser, formatIsoTime } from "./iso-time.js";
 import type { LogEntry } from "./run-schema.js";
+import { ABSENT, AT, StagedEntries, TRACE_UUID, TRACE_TEXT } from "./staged-entries.js";
 import { StringPool } from "./string-pool.js";
 import { TraceOrder } from "./trace-order.js";
 
@@ -37,12 +38,10 @@ const NONE = -1;
 /** Metadata pairs indexed per run for `metadata=key=value`: primitive values, bounded. */
 const MAX_META_PAIRS = 32;
 const MAX_META_VALUE = 256;
-/** Fields a create owns even when its update arrived first (see mergeEntry). */
-const CREATE_OWNS = new Set(["name", "run_type", "start_time"]);
 
-const i32 = (n: number) => new Int32Array(n);
-const f64 = (n: number) => new Float64Array(n);
-const u8 = (n: number) => new Uint8Array(n);
+const i32 = Int32Array;
+const f64 = Float64Array;
+const u8 = Uint8Array;
 
 export class RunIndex {
   readonly #runIds = new IdTable();
@@ -52,15 +51,17 @@ export class RunIndex {
   readonly projects = new StringPool();
   readonly tagSets = new StringPool();
   readonly metaSets = new StringPool();
-  readonly #entries = new Table({ offset: f64, length: (n) => new Uint32Array(n), next: i32, run: i32 });
+  readonly #entries = new Table({ offset: f64, length: Uint32Array, previous: i32, run: i32 });
   readonly #runs = new Table({
-    trace: i32, first: i32, last: i32, nextInTrace: i32, name: i32, runType: i32, project: i32, tags: i32, meta: i32,
-    start: f64, end: f64, startDigits: u8, endDigits: u8, error: (n) => new Int8Array(n),
+    trace: i32, last: i32, nextInTrace: i32, name: i32, runType: i32, project: i32, tags: i32, meta: i32,
+    start: f64, end: f64, startDigits: u8, endDigits: u8, error: Int8Array,
   });
-  readonly #traces = new Table({ root: i32, firstRun: i32, lastRun: i32, runCount: i32, errorRuns: i32, changedAt: f64 });
+  readonly #traces = new Table({ root: i32, firstRun: i32, lastRun: i32, runCount: i32, errorRuns: i32, lastEntry: i32 });
   /** Times whose text is not the ISO shape iso-time.ts reads: kept as sent (run slot * 2 + 0|1). */
   readonly #oddTimes = new Map<number, string>();
   readonly #parseTime = createIsoTimeParser();
+  /** Where `add` stages its one entry. */
+  #scratch: StagedEntries | undefined;
   readonly order = new TraceOrder({
     keyOf: (t) => this.traceStartUs(t),
     compareIds: (a, b) => this.#traceIds.compare(a, b),
@@ -134,56 +135,97 @@ export class RunIndex {
   }
 
   /** Indexes an entry stored at `offset` (`length` bytes, without its newline). */
-  add({ op, run }: LogEntry, offset: number, length: number): void {
-    const runs = this.#runs;
-    const { slot: r, isNew } = this.#runIds.addNew(run.id);
-    const existed = !isNew;
-    if (isNew) runs.push();
+  add(entry: LogEntry, offset: number, length: number): void {
+    this.#scratch ??= new StagedEntries(1);
+    this.addStaged(this.stage([entry], this.#scratch), 0, offset, length);
+  }
+
+  /**
+   * The entries' fields as numbers (staged-entries.ts), for `addStaged` once they are stored.
+   * Names, tag lists and metadata are interned here: those of an append that then fails stay in
+   * their pools, unused.
+   */
+  stage(entries: readonly LogEntry[], into = new StagedEntries(entries.length)): StagedEntries {
+    into.clear();
+    const v = into.values;
+    for (let i = 0; i < entries.length; i++) {
+      const { op, run } = entries[i] as LogEntry;
+      const at = into.base(i);
+      v[at + AT.op] = op === "post" ? 1 : 0;
+      if (!parseUuid(run.id, v, at + AT.id)) throw new Error(`run index: run id ${run.id.slice(0, 64)} is not a UUID`);
+      const traceId: unknown = run.trace_id;
+      if (typeof traceId !== "string") v[at + AT.traceKind] = NONE;
+      else if (parseUuid(traceId, v, at + AT.trace)) v[at + AT.traceKind] = TRACE_UUID;
+      else {
+        v[at + AT.traceKind] = TRACE_TEXT;
+        into.setText(at + AT.trace, traceId);
+      }
+      v[at + AT.name] = stagedText(this.names, run.name);
+      v[at + AT.runType] = stagedText(this.runTypes, run.run_type);
+      v[at + AT.project] = stagedText(this.projects, run.session_name);
+      this.#stageTime(into, at + AT.start, run.start_time);
+      this.#stageTime(into, at + AT.end, run.end_time);
+      const tags: unknown = run.tags;
+      v[at + AT.tags] = tags === undefined ? ABSENT : Array.isArray(tags) && tags.length > 0 ? this.tagSets.intern(JSON.stringify(tags)) : NONE;
+      const extra = run.extra as KVMap | null | undefined;
+      v[at + AT.meta] = extra === undefined ? ABSENT : this.#metaSet(extra?.metadata);
+      v[at + AT.error] = run.error === undefined ? ABSENT : run.error != null && run.error !== "" ? 1 : -1;
+    }
+    return into;
+  }
+
+  /** A time as microseconds and fraction digits at `at`, `at + 1` (a text iso-time.ts cannot read is kept as text). */
+  #stageTime(into: StagedEntries, at: number, value: unknown): void {
+    const parsed = typeof value === "string" ? this.#parseTime(value) : undefined;
+    into.values[at] = parsed ? parsed.us : Number.NaN;
+    into.values[at + 1] = value === undefined ? ABSENT : parsed ? parsed.digits : 0;
+    if (!parsed && typeof value === "string") into.setText(at, value);
+  }
+
+  /** Indexes staged entry `i`, stored at `offset` (`length` bytes, without its newline). */
+  addStaged(staged: StagedEntries, i: number, offset: number, length: number): void {
+    const v = staged.values;
+    const at = staged.base(i);
+    const before = this.#runIds.size;
+    const r = this.#runIds.addWords(v, at + AT.id);
+    const existed = this.#runIds.size === before;
+    if (!existed) this.#runs.push();
     const e = this.#pushEntry(offset, length, r);
-    const c = runs.cols;
-    if (c.first[r] === NONE) c.first[r] = e;
-    else this.#entries.cols.next[c.last[r] as number] = e;
+    const c = this.#runs.cols;
+    this.#entries.cols.previous[e] = c.last[r] as number;
     c.last[r] = e;
     // A create after its update keeps what the update set (see mergeEntry).
-    const keep = op === "post" && existed;
-    this.#fields(r, run, keep);
-    const traceId = run.trace_id;
-    if (c.trace[r] === NONE && typeof traceId === "string") this.#join(r, run.id, traceId);
+    this.#fields(r, staged, at, v[at + AT.op] === 1 && existed);
+    if (c.trace[r] === NONE && v[at + AT.traceKind] !== NONE) this.#join(r, staged, at);
     const t = c.trace[r] as number;
-    if (t !== NONE) {
-      this.#traces.cols.changedAt[t] = offset + length + 1;
-      this.order.touch(t);
-    }
+    if (t !== NONE) this.#traces.cols.lastEntry[t] = e;
     this.#seq = Math.max(this.#seq, offset + length + 1);
     this.onChange?.(t, r);
   }
 
-  #fields(r: number, run: KVMap, keep: boolean): void {
+  /** Sets the fields the entry sent; with `keep`, a create leaves what its earlier update set, but its name, run type and start. */
+  #fields(r: number, staged: StagedEntries, at: number, keep: boolean): void {
     const c = this.#runs.cols;
-    const may = (field: string, current: number): boolean =>
-      run[field] !== undefined && !(keep && !CREATE_OWNS.has(field) && current !== NONE && !Number.isNaN(current));
-    if (may("name", c.name[r] as number)) c.name[r] = internText(this.names, run.name);
-    if (may("run_type", c.runType[r] as number)) c.runType[r] = internText(this.runTypes, run.run_type);
-    if (may("session_name", c.project[r] as number)) c.project[r] = internText(this.projects, run.session_name);
-    if (may("start_time", c.start[r] as number)) this.#setTime(r, 0, run.start_time);
-    if (may("end_time", c.end[r] as number)) this.#setTime(r, 1, run.end_time);
-    if (may("tags", c.tags[r] as number)) c.tags[r] = Array.isArray(run.tags) && run.tags.length > 0 ? this.tagSets.intern(JSON.stringify(run.tags)) : NONE;
-    const extra = run.extra as KVMap | null | undefined;
-    if (extra !== undefined && !(keep && c.meta[r] !== NONE)) c.meta[r] = this.#metaSet(extra?.metadata);
-    if (run.error !== undefined && !(keep && c.error[r] !== 0)) this.#setError(r, run.error != null && run.error !== "" ? 1 : -1);
+    const v = staged.values;
+    if (v[at + AT.name] !== ABSENT) c.name[r] = v[at + AT.name] as number;
+    if (v[at + AT.runType] !== ABSENT) c.runType[r] = v[at + AT.runType] as number;
+    if (v[at + AT.project] !== ABSENT && !(keep && isSet(c.project[r] as number))) c.project[r] = v[at + AT.project] as number;
+    if (v[at + AT.startDigits] !== ABSENT) this.#setTime(r, 0, staged, at + AT.start);
+    if (v[at + AT.endDigits] !== ABSENT && !(keep && isSet(c.end[r] as number))) this.#setTime(r, 1, staged, at + AT.end);
+    if (v[at + AT.tags] !== ABSENT && !(keep && isSet(c.tags[r] as number))) c.tags[r] = v[at + AT.tags] as number;
+    if (v[at + AT.meta] !== ABSENT && !(keep && c.meta[r] !== NONE)) c.meta[r] = v[at + AT.meta] as number;
+    if (v[at + AT.error] !== ABSENT && !(keep && c.error[r] !== 0)) this.#setError(r, v[at + AT.error] === 1 ? 1 : -1);
   }
 
-  #setTime(r: number, which: 0 | 1, value: unknown): void {
+  #setTime(r: number, which: 0 | 1, staged: StagedEntries, at: number): void {
     const c = this.#runs.cols;
-    const us = which === 0 ? c.start : c.end;
-    const digits = which === 0 ? c.startDigits : c.endDigits;
+    (which === 0 ? c.start : c.end)[r] = staged.values[at] as number;
+    (which === 0 ? c.startDigits : c.endDigits)[r] = staged.values[at + 1] as number;
     this.#oddTimes.delete(r * 2 + which);
-    const parsed = typeof value === "string" ? this.#parseTime(value) : undefined;
-    us[r] = parsed ? parsed.us : Number.NaN;
-    digits[r] = parsed ? parsed.digits : 0;
-    if (!parsed && typeof value === "string") this.#oddTimes.set(r * 2 + which, value);
+    const odd = staged.text(at);
+    if (odd !== undefined) this.#oddTimes.set(r * 2 + which, odd);
     const t = c.trace[r] as number;
-    if (which === 0 && t !== NONE) this.order.touch(t);
+    if (which === 0 && t !== NONE && this.representative(t) === r) this.order.touch(t);
   }
 
   /** 1: has an error, -1: has none, 0: not said yet. Keeps the trace's count of failing runs. */
@@ -204,9 +246,13 @@ export class RunIndex {
     return pairs.length === 0 ? NONE : this.metaSets.intern(JSON.stringify(pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1))));
   }
 
-  #join(r: number, runId: string, traceId: string): void {
+  #join(r: number, staged: StagedEntries, at: number): void {
+    const v = staged.values;
     const traces = this.#traces;
-    const { slot: t, isNew } = this.#traceIds.addNew(traceId);
+    const before = this.#traceIds.size;
+    const isUuid = v[at + AT.traceKind] === TRACE_UUID;
+    const t = isUuid ? this.#traceIds.addWords(v, at + AT.trace) : this.#traceIds.add(staged.text(at + AT.trace) as string);
+    const isNew = this.#traceIds.size > before;
     if (isNew) {
       traces.push();
       traces.cols.runCount[t] = 0;
@@ -220,7 +266,12 @@ export class RunIndex {
     tc.lastRun[t] = r;
     tc.runCount[t] = (tc.runCount[t] as number) + 1;
     if (c.error[r] === 1) tc.errorRuns[t] = (tc.errorRuns[t] as number) + 1;
-    if (runId === traceId) tc.root[t] = r;
+    // The root: the trace id is the run's id.
+    const isRoot =
+      isUuid && v[at + AT.trace] === v[at + AT.id] && v[at + AT.trace + 1] === v[at + AT.id + 1] && v[at + AT.trace + 2] === v[at + AT.id + 2] && v[at + AT.trace + 3] === v[at + AT.id + 3];
+    if (isRoot) tc.root[t] = r;
+    // The trace's key (its root's start, or its first run's) is new or may have moved.
+    if (isNew || isRoot) this.order.touch(t);
   }
 
   #pushEntry(offset: number, length: number, r: number): number {
@@ -232,10 +283,10 @@ export class RunIndex {
     return e;
   }
 
-  /** Offset and length of each of the run's entries, in log order. */
+  /** Offset and length of each of the run's entries, newest first. */
   *entries(run: number): Generator<[offset: number, length: number]> {
     const c = this.#entries.cols;
-    for (let e = this.#runs.cols.first[run] as number; e !== NONE; e = c.next[e] as number) yield [c.offset[e] as number, c.length[e] as number];
+    for (let e = this.#runs.cols.last[run] as number; e !== NONE; e = c.previous[e] as number) yield [c.offset[e] as number, c.length[e] as number];
   }
 
   /** The run slots of a trace, in the order they arrived. */
@@ -266,8 +317,9 @@ export class RunIndex {
     return (this.#traces.cols.errorRuns[trace] as number) > 0;
   }
 
-  traceChangedAt(trace: number): number {
-    return this.#traces.cols.changedAt[trace] as number;
+  /** The entry of the trace's latest change. */
+  traceLastEntry(trace: number): number {
+    return this.#traces.cols.lastEntry[trace] as number;
   }
 
   runTrace(run: number): number {
@@ -347,8 +399,14 @@ export class RunIndex {
   }
 }
 
-function internText(pool: StringPool, value: unknown): number {
-  return typeof value === "string" ? pool.intern(value) : NONE;
+/** A text field's pool number: ABSENT when not sent, NONE when not text. */
+function stagedText(pool: StringPool, value: unknown): number {
+  return value === undefined ? ABSENT : typeof value === "string" ? pool.intern(value) : NONE;
+}
+
+/** A column value the run has (not NONE, not NaN). */
+function isSet(value: number): boolean {
+  return value !== NONE && !Number.isNaN(value);
 }
 
 /** Merges an entry into a run: an update may arrive before its create (batches travel in parallel). */

@@ -23,6 +23,7 @@ import { SetAside } from "./set-aside.js";
 import { lineOf } from "./entry-line.js";
 import { createHash } from "node:crypto";
 import { SnapshotWriter, readSnapshot, writeSnapshot } from "./index-snapshot.js";
+import type { StagedEntries } from "./staged-entries.js";
 
 export { InvalidRunError, type LogEntry, type StoredRun } from "./run-schema.js";
 export { DataDirLockedError } from "./data-dir-lock.js";
@@ -69,14 +70,21 @@ export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 const READ_GAP_BYTES = 64 * 1024;
 const READ_SPAN_BYTES = 4 * 1024 * 1024;
 const BLANK = Buffer.alloc(1024 * 1024, 0x20);
+const NEWLINE = 0x0a;
 /** The most bytes one group commit writes (a single larger append still goes alone). */
 const GROUP_BYTES = 16 * 1024 * 1024;
 
 interface PendingAppend {
-  entries: readonly LogEntry[];
+  /** What the index takes of the entries, as numbers: the parsed runs are not kept (staged-entries.ts). */
+  staged: StagedEntries;
   lengths: number[];
-  /** The lines, each with its newline, and their byte count: encoded when their group is written. */
-  text: string;
+  /**
+   * The lines (without newlines), encoded when their group is written and then dropped. Not
+   * joined into one string: a request's ~400 KB string lands in V8's large-object space, which
+   * promotes it to the old generation at the first scavenge it lives through (the fsync wait).
+   */
+  lines: string[] | undefined;
+  /** Their byte count, newlines included. */
   bytes: number;
   resolve(): void;
   reject(error: unknown): void;
@@ -234,18 +242,20 @@ export class RunStore {
    * Validates, stores durably, then indexes entries; resolves once they are on disk. Throws
    * `InvalidRunError` (nothing stored) for an invalid entry, and the file system's error (its
    * `code`: `ENOSPC`, `EDQUOT`, …) when the write fails; then nothing of the call is kept.
+   * Not an async function: its frame would hold `entries` whole until the fsync; the pending
+   * append keeps only their lines (until written) and their staged index fields.
    */
-  async append(entries: readonly LogEntry[]): Promise<void> {
-    assertEntries(entries);
-    if (entries.length === 0) return;
-    const lines = entries.map(lineOf);
-    const lengths = lines.map((line) => Buffer.byteLength(line));
-    const longest = lengths.reduce((a, b) => Math.max(a, b), 0);
-    if (longest > MAX_LINE_BYTES) throw new InvalidRunError(`a run of ${longest} bytes is over the store's ${MAX_LINE_BYTES}`);
-    const bytes = lengths.reduce((a, b) => a + b + 1, 0);
-    if (this.#closed) throw new Error("run store is closed");
-    await new Promise<void>((resolve, reject) => {
-      this.#pending.push({ entries, lengths, text: `${lines.join("\n")}\n`, bytes, resolve, reject });
+  append(entries: readonly LogEntry[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      assertEntries(entries);
+      if (entries.length === 0) return resolve();
+      const lines = entries.map(lineOf);
+      const lengths = lines.map((line) => Buffer.byteLength(line));
+      const longest = lengths.reduce((a, b) => Math.max(a, b), 0);
+      if (longest > MAX_LINE_BYTES) throw new InvalidRunError(`a run of ${longest} bytes is over the store's ${MAX_LINE_BYTES}`);
+      if (this.#closed) throw new Error("run store is closed");
+      const bytes = lengths.reduce((a, b) => a + b + 1, 0);
+      this.#pending.push({ staged: this.#index.stage(entries), lengths, lines, bytes, resolve, reject });
       if (this.#pending.length === 1 && !this.#committing) this.#writing = this.#commit();
     });
   }
@@ -271,12 +281,12 @@ export class RunStore {
           if (this.#closing) throw new Error("run store is closed");
           let offset = await this.log.append(this.#encode(group, bytes));
           // Indexed in log order, so the index's entries stay sorted by offset.
-          for (const { entries, lengths } of group) {
-            entries.forEach((entry, i) => {
+          for (const { staged, lengths } of group) {
+            for (let i = 0; i < staged.count; i++) {
               const length = lengths[i] as number;
-              this.#index.add(entry, offset, length);
+              this.#index.addStaged(staged, i, offset, length);
               offset += length + 1;
-            });
+            }
           }
         } catch (error) {
           for (const g of group) g.reject(error);
@@ -297,7 +307,13 @@ export class RunStore {
   #encode(group: readonly PendingAppend[], bytes: number): Buffer {
     const data = bytes <= GROUP_BYTES ? (this.#groupBuffer ??= Buffer.allocUnsafeSlow(GROUP_BYTES)) : Buffer.allocUnsafe(bytes);
     let at = 0;
-    for (const g of group) at += data.write(g.text, at, "utf8");
+    for (const g of group) {
+      for (const line of g.lines ?? []) {
+        at += data.write(line, at, "utf8");
+        data[at++] = NEWLINE;
+      }
+      g.lines = undefined; // in the buffer now: the strings need not outlive the fsync
+    }
     if (at !== bytes) throw new Error(`run store: encoded ${at} of ${bytes} bytes`);
     return data.subarray(0, bytes);
   }
@@ -320,7 +336,7 @@ export class RunStore {
       const { run, end } = index.entryAt(e);
       const trace = index.runTrace(run);
       // A trace is listed at its latest change only.
-      if (trace === -1 || index.traceChangedAt(trace) !== end) continue;
+      if (trace === -1 || index.traceLastEntry(trace) !== e) continue;
       traces.push(index.summary(trace));
       if (traces.length === limit) return { traces, seq: end };
     }

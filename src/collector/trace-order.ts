@@ -1,13 +1,19 @@
 /**
  * The traces newest first (by their root's start, then trace id, both descending), kept sorted
- * across queries (stored oldest first, so the usual arrival, a newer trace, is an append): a trace whose start changed is marked, and the next query sorts only the marked
- * ones and merges them in (one pass over the order), instead of sorting every trace per request.
+ * across queries (stored oldest first, so the usual arrival, a newer trace, is an append): a
+ * trace whose start changed is marked, and the next query sorts only the marked ones and merges
+ * them in, in place, instead of sorting every trace per request. The index says when a trace's
+ * key changes (`touch`); the order keeps no key of its own, only a byte of state per trace.
  */
-import { grow } from "./id-table.js";
+import { Table } from "./column-table.js";
 import type { SnapshotReader, SnapshotWriter } from "./index-snapshot.js";
 
 /** Out-of-order traces gathered before they are merged in without waiting for a query. */
 const SETTLE_EVERY = 8192;
+/** A trace's state: not in the order yet, in it, or marked to be (re)placed at the next settle. */
+const UNPLACED = 0;
+const PLACED = 1;
+const MARKED = 2;
 
 export interface TraceOrderSource {
   /** The trace's sort key (its root's start, µs; -Infinity when unknown). */
@@ -23,35 +29,31 @@ export interface OrderPosition {
 }
 
 export class TraceOrder {
-  #sorted = new Int32Array(1024);
+  /**
+   * `sorted`: the placed traces, oldest first (its first `#count`); `state`: each trace's. A
+   * record per trace slot seen, so `sorted` always has room for every trace.
+   */
+  readonly #table = new Table({ sorted: Int32Array, state: Uint8Array });
   #count = 0;
-  /** The key each sorted trace was placed with; NaN while it is not placed. */
-  #placedKey = new Float64Array(1024).fill(Number.NaN);
-  #marked = new Uint8Array(1024);
   #pending: number[] = [];
 
   constructor(private readonly source: TraceOrderSource) {}
 
-  /** The trace is new or its key may have changed. */
+  /** The trace is new or its key changed. */
   touch(trace: number): void {
-    if (trace >= this.#marked.length) {
-      const size = Math.max(trace + 1, this.#marked.length * 2);
-      this.#marked = grow(this.#marked, new Uint8Array(size));
-      this.#placedKey = grow(this.#placedKey, new Float64Array(size).fill(Number.NaN));
-    }
-    if (this.#marked[trace] === 1) return;
-    const key = this.source.keyOf(trace);
-    if (this.#placedKey[trace] === key) return;
+    const table = this.#table;
+    while (table.size <= trace) table.push(); // a new trace: UNPLACED
+    const { sorted, state } = table.cols;
+    if (state[trace] === MARKED) return;
     // Traces mostly arrive newest last: a new one newer than every placed one goes in front at
     // once (the order is stored oldest first, so "in front" is an append).
-    const newest = this.#count > 0 ? (this.#sorted[this.#count - 1] as number) : -1;
-    if (Number.isNaN(this.#placedKey[trace] as number) && this.#pending.length === 0 && (newest === -1 || this.#compare(trace, newest) < 0)) {
-      if (this.#count === this.#sorted.length) this.#sorted = grow(this.#sorted, new Int32Array(this.#count * 2));
-      this.#sorted[this.#count++] = trace;
-      this.#placedKey[trace] = key;
+    const newest = this.#count > 0 ? (sorted[this.#count - 1] as number) : -1;
+    if (state[trace] === UNPLACED && this.#pending.length === 0 && (newest === -1 || this.#compare(trace, newest) < 0)) {
+      sorted[this.#count++] = trace;
+      state[trace] = PLACED;
       return;
     }
-    this.#marked[trace] = 1;
+    state[trace] = MARKED;
     // Settled in steps during heavy ingest, so the first query after it does not pay for all.
     if (this.#pending.push(trace) >= SETTLE_EVERY) this.#settle();
   }
@@ -72,7 +74,7 @@ export class TraceOrder {
 
   /** The `i`th trace, newest first (call `length` first: it settles the order). */
   at(i: number): number {
-    return this.#sorted[this.#count - 1 - i] as number;
+    return this.#table.cols.sorted[this.#count - 1 - i] as number;
   }
 
   /** The index of the first trace after `position` (strictly later in the order). */
@@ -104,15 +106,22 @@ export class TraceOrder {
 
   save(w: SnapshotWriter): void {
     if (this.#pending.length > 0) this.#settle();
-    w.array("order.sorted", this.#sorted.subarray(0, this.#count));
-    w.array("order.placedKey", this.#placedKey);
+    w.array("order.sorted", this.#table.cols.sorted.subarray(0, this.#count));
   }
 
   load(r: SnapshotReader): void {
-    this.#sorted = r.array("order.sorted", (n) => new Int32Array(n), 1024);
-    this.#count = r.lengthOf("order.sorted");
-    this.#placedKey = r.array("order.placedKey", (n) => new Float64Array(n));
-    this.#marked = new Uint8Array(this.#placedKey.length);
+    // Saved settled: every trace is placed, so there are as many trace slots as placed traces.
+    const count = r.lengthOf("order.sorted");
+    this.#table.reserve(count);
+    r.readInto("order.sorted", this.#table.cols.sorted);
+    this.#table.size = count;
+    const { sorted, state } = this.#table.cols;
+    for (let i = 0; i < count; i++) {
+      const t = sorted[i] as number;
+      if (!(t >= 0 && t < count)) throw new Error("snapshot: order.sorted holds no such trace");
+      state[t] = PLACED;
+    }
+    this.#count = count;
     this.#pending = [];
   }
 
@@ -121,22 +130,26 @@ export class TraceOrder {
     // runs in linear time.
     const pending = this.#pending.sort((a, b) => this.#compare(b, a));
     this.#pending = [];
-    const kept = new Int32Array(Math.max(1024, this.#count + pending.length));
-    let n = 0;
-    const merged = (t: number): void => {
-      kept[n++] = t;
-      this.#placedKey[t] = this.source.keyOf(t);
-    };
-    let p = 0;
+    const { sorted, state } = this.#table.cols;
+    // In place, so a settle allocates nothing (a new array per settle, 4 MB at a million traces,
+    // was churn that fragments the malloc heap): first the marked traces leave their old places…
+    let kept = 0;
     for (let i = 0; i < this.#count; i++) {
-      const t = this.#sorted[i] as number;
-      if (this.#marked[t] === 1) continue; // placed again from `pending`
-      while (p < pending.length && this.#compare(pending[p] as number, t) > 0) merged(pending[p++] as number);
-      kept[n++] = t;
+      const t = sorted[i] as number;
+      if (state[t] !== MARKED) sorted[kept++] = t;
     }
-    while (p < pending.length) merged(pending[p++] as number);
-    for (const t of pending) this.#marked[t] = 0;
-    this.#sorted = kept;
-    this.#count = n;
+    // …then they are merged in from the newest end, where they mostly belong.
+    const total = kept + pending.length;
+    let i = kept - 1;
+    for (let w = total - 1, p = pending.length - 1; p >= 0; w--) {
+      const t = pending[p] as number;
+      if (i >= 0 && this.#compare(t, sorted[i] as number) > 0) sorted[w] = sorted[i--] as number;
+      else {
+        sorted[w] = t;
+        state[t] = PLACED;
+        p--;
+      }
+    }
+    this.#count = total;
   }
 }

@@ -130,6 +130,22 @@ describe("GET /api/traces", () => {
     expect(await get<Page>("/api/traces")).toEqual(before);
     expect(ids(await get<Page>("/api/traces?error=true&tag=x"))).toEqual([b.id]);
   });
+
+  it("merges an update that arrives before its create the same way live and when the log is replayed", async () => {
+    collector = await startCollector({ port: 0, dataDir: dir });
+    const r = root("made", 1000, { session_name: "shop", tags: ["created"] });
+    const update = { id: r.id, trace_id: r.id, name: "renamed", start_time: at(5), end_time: at(1400), session_name: "ops", tags: ["updated"], error: "late", extra: { metadata: { step: 2 } } };
+    await post([], [update]);
+    await post([r]);
+    const expected = { trace_id: r.id, name: "made", run_type: "chain", project: "ops", start_time: at(1000), end_time: at(1400), duration_ms: 400, error: true, tags: ["updated"] };
+    const live = await get<Page>("/api/traces?metadata=step=2&tag=updated&project=ops");
+    expect(live.traces).toMatchObject([expected]);
+    await collector.close();
+    await rm(join(dir, "runs.index"));
+    collector = await startCollector({ port: 0, dataDir: dir });
+    expect(collector.store.opened).toMatchObject({ entries: 2, fromSnapshot: 0 });
+    expect(await get<Page>("/api/traces?metadata=step=2&tag=updated&project=ops")).toEqual(live);
+  });
 });
 
 describe("GET /api/traces/:id and /api/traces/:id/runs/:runId", () => {

@@ -45,4 +45,29 @@ describe("the trace order", () => {
     expect(seen.length).toBe(expected.length);
     expect(seen).toEqual(expected);
   });
+
+  it("moves a listed trace when its root's start changes, and for no other run's times", () => {
+    const index = new RunIndex();
+    let offset = 0;
+    const add = (op: "post" | "patch", run: Record<string, unknown> & { id: string }): void => {
+      index.add({ op, run }, offset, 10);
+      offset += 11;
+    };
+    const listed = (): string[] => queryTraces(index, parseTraceFilter(new URLSearchParams())).traces.map((t) => t.name);
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    add("post", { id: a, trace_id: a, name: "a", start_time: startOf(2) });
+    add("post", { id: b, trace_id: b, name: "b", start_time: startOf(4) });
+    add("post", { id: c, trace_id: c, name: "c", start_time: startOf(6) });
+    expect(listed()).toEqual(["c", "b", "a"]);
+    add("patch", { id: a, trace_id: a, start_time: startOf(8) });
+    expect(listed()).toEqual(["a", "c", "b"]);
+    // A child newer than every root, and an end time: neither moves its trace.
+    add("post", { id: randomUUID(), trace_id: b, name: "child", start_time: startOf(10) });
+    add("patch", { id: c, trace_id: c, end_time: startOf(12) });
+    expect(listed()).toEqual(["a", "c", "b"]);
+    add("patch", { id: b, trace_id: b, start_time: startOf(0) });
+    expect(listed()).toEqual(["a", "c", "b"]);
+    add("patch", { id: b, trace_id: b, start_time: startOf(7) });
+    expect(listed()).toEqual(["a", "b", "c"]);
+  });
 });
