@@ -122,12 +122,13 @@ export class BatchExporter {
       return this.#drop("queue_full", [record]);
     }
     // A run that would take the next body past its bound starts the one after.
-    if (q.nextRuns > 0 && q.nextBytes + record.bytes > q.bodyLimit) this.#seal();
+    if (!record.awaitsEnd && q.nextRuns > 0 && q.nextBytes + record.bytes > q.bodyLimit) this.#seal();
     if (!q.push(record, this.#options.maxQueueBytes - this.#inFlightBytes)) {
       // Written, it came out larger than its estimate, past the bound.
       return this.#drop("queue_full", [record]);
     }
     if (q.nextRuns >= maxBatchRuns || q.nextBytes >= q.bodyLimit) this.#seal();
+    else if (q.waitingRuns >= maxBatchRuns) this.#seal("fill");
     else this.#armTimer();
   }
 
@@ -153,9 +154,9 @@ export class BatchExporter {
     return this.#inFlight.pending + this.#inFlight.size < this.#options.maxInFlightBatches;
   }
 
-  /** The next body is complete: it waits for a send slot. */
-  #seal(): void {
-    this.#queue.seal();
+  /** The next body is full (of complete runs, or of creates waiting): it waits for a send slot. */
+  #seal(waiting: "none" | "fill" = "none"): void {
+    this.#queue.seal(waiting);
     this.#sendSoon();
   }
 
@@ -164,7 +165,7 @@ export class BatchExporter {
     if (this.#queue.length === 0 || this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#queue.seal();
+      this.#queue.seal("all");
       this.#send("free");
     }, this.#options.flushDelayMs);
     (this.#timer as { unref?: () => void }).unref?.();
@@ -366,7 +367,7 @@ export class BatchExporter {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    this.#queue.seal();
+    this.#queue.seal("all");
     this.#send("all");
   }
 

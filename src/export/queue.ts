@@ -29,8 +29,11 @@ export class RunQueue {
   /** Length of the last body sealed: the next one is sized like it (its buffer is reused). */
   #lastLength = 0;
 
-  constructor(newFormat: () => WireFormat, bounds: { maxBatchBytes: number; maxQueueBytes: number }) {
+  readonly #maxBatchRuns: number;
+
+  constructor(newFormat: () => WireFormat, bounds: { maxBatchBytes: number; maxBatchRuns: number; maxQueueBytes: number }) {
     this.#newFormat = newFormat;
+    this.#maxBatchRuns = bounds.maxBatchRuns;
     this.bodyLimit = Math.max(FLOOR_BODY_CAPACITY, Math.min(bounds.maxBatchBytes, Math.floor(bounds.maxQueueBytes / 8)));
   }
 
@@ -64,14 +67,19 @@ export class RunQueue {
     return this.#waitingBytes + (this.#open?.heldBytes ?? 0) + this.#sealedBytes;
   }
 
-  /** Runs that will leave in the next body: those written into it, and the creates waiting. */
+  /**
+   * Runs written into the next body. Creates waiting for their end do not count towards filling
+   * it: a body full of complete runs leaves without them, so that their updates can still join
+   * them (counted, a wave of concurrent calls sealed a body in the middle of its creates and sent
+   * a fifth of its runs as a create and an update apart).
+   */
   get nextRuns(): number {
-    return this.#waiting.size + (this.#open?.runs ?? 0);
+    return this.#open?.runs ?? 0;
   }
 
   /** About the size of the next body on the wire. */
   get nextBytes(): number {
-    return this.#waitingBytes + (this.#open?.length ?? 0);
+    return this.#open?.length ?? 0;
   }
 
   /** Sealed bodies waiting for a send slot. */
@@ -126,11 +134,30 @@ export class RunQueue {
     return false;
   }
 
-  /** Seals the next body, with the creates still waiting in it (as creates), and queues it to be sent. */
-  seal(): void {
-    for (const create of this.#waiting.values()) this.#write(create);
-    this.#waiting.clear();
-    this.#waitingBytes = 0;
+  /** Creates waiting for their end. */
+  get waitingRuns(): number {
+    return this.#waiting.size;
+  }
+
+  /**
+   * Seals the next body and queues it to be sent. Creates still waiting go too, as creates:
+   * `"all"` of them (the flush delay is up, or a flush), in bodies of at most `maxBatchRuns`;
+   * the oldest, until the body is full (`"fill"`: a body's worth of them is waiting); or none.
+   */
+  seal(waiting: "none" | "fill" | "all"): void {
+    if (waiting !== "none") {
+      for (const create of this.#waiting.values()) {
+        const full = (this.#open?.runs ?? 0) >= this.#maxBatchRuns || (this.#open?.length ?? 0) >= this.bodyLimit;
+        if (full && waiting === "fill") break;
+        if (full) this.#sealOpen();
+        this.#unwait(create);
+        this.#write(create);
+      }
+    }
+    this.#sealOpen();
+  }
+
+  #sealOpen(): void {
     const body = this.#open;
     if (body === undefined) return;
     this.#open = undefined;
