@@ -9,7 +9,6 @@
  * (`langsmith-baggage.ts`).
  */
 import { parseDottedOrderEnds } from "../core/dotted-order.js";
-import { parseJsonSafe } from "../core/safe-json.js";
 import type { KVMap, RemoteParent, RemoteParentView } from "../core/types.js";
 import { BAGGAGE_MAX_BYTES, parseBaggage } from "./baggage.js";
 import { createBaggageCache } from "./baggage-cache.js";
@@ -24,6 +23,7 @@ import {
   propagationCounters,
 } from "./langsmith-baggage.js";
 import { decodePercent } from "./percent.js";
+import { parsePercentJsonObject } from "./percent-json.js";
 
 export { type BaggageMemo, formatLangsmithBaggage } from "./langsmith-baggage.js";
 
@@ -37,11 +37,9 @@ export const MAX_CACHED_BAGGAGE_ENTRIES = 256;
 /**
  * The checks a decoded member must pass, as plain predicates: a member is decoded on every request
  * whose baggage is new (metadata that differs per request), and a zod parse there cost more than
- * the JSON.parse it checks. Metadata: any non-array object (JSON.parse gives string keys only, so a
- * per-key check would only cost time). Tags: non-empty (split drops empties), each within the
- * baggage bound. Project: 1–1024 characters.
+ * the decode it checks. Metadata: a JSON object (`parsePercentJsonObject` takes nothing else).
+ * Tags: non-empty (split drops empties), each within the baggage bound. Project: 1–1024 characters.
  */
-const isMetadata = (value: unknown): value is KVMap => typeof value === "object" && value !== null && !Array.isArray(value);
 const MAX_TAG_LENGTH = BAGGAGE_MAX_BYTES;
 
 /** What the LangSmith codec carries for one run. */
@@ -102,12 +100,6 @@ export function inboundBaggageCacheStats(): { entries: number; hits: number; mis
 /** Metadata is a flat map in practice; deeper than this it would cost every outbound header a deep walk. */
 const MAX_METADATA_DEPTH = 64;
 
-function decodeMetadata(value: string): KVMap | undefined {
-  const text = decodePercent(value);
-  if (text === undefined) return undefined;
-  const parsed = parseJsonSafe(text, BAGGAGE_MAX_BYTES * 8, MAX_METADATA_DEPTH);
-  return isMetadata(parsed) ? parsed : undefined;
-}
 
 /**
  * Tags are not trimmed: a space inside a percent-encoded value is content (as in both SDKs).
@@ -141,7 +133,7 @@ function decodeBaggage(header: string): DecodedBaggage {
   for (const member of parseBaggage(header)) {
     switch (member.key) {
       case METADATA_KEY:
-        metadata = decodeMetadata(member.value) ?? metadata;
+        metadata = parsePercentJsonObject(member.value, MAX_METADATA_DEPTH) ?? metadata;
         break;
       case TAGS_KEY:
         tags = decodeTags(member.value) ?? tags;
