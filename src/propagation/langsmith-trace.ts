@@ -155,8 +155,9 @@ function isFlat(metadata: Readonly<KVMap>): boolean {
 }
 
 /**
- * Decoded baggage, from the cache when this text was seen before. Only flat metadata is cached:
- * readers copy the metadata shallowly, so nested values would be shared between requests.
+ * Decoded baggage, from the cache when this text was seen before (the cache keeps a text from its
+ * second decode on). Only flat metadata is cached: readers copy the metadata shallowly, so nested
+ * values would be shared between requests.
  */
 function readBaggage(header: string): DecodedBaggage {
   const cached = decodedBaggage.get(header);
@@ -166,12 +167,12 @@ function readBaggage(header: string): DecodedBaggage {
   }
   cacheCounters.misses++;
   const decoded = decodeBaggage(header);
-  if (header.length <= MAX_CACHED_BAGGAGE_LENGTH && isFlat(decoded.metadata)) {
+  if (header.length <= MAX_CACHED_BAGGAGE_LENGTH && isFlat(decoded.metadata) && decodedBaggage.set(header, decoded)) {
     // The arrays are frozen; the metadata is not (copying a frozen object is three times slower),
     // so readers must copy it, as `RemoteParentView` says.
     Object.freeze(decoded.tags);
     Object.freeze(decoded.foreignBaggage);
-    decodedBaggage.set(header, Object.freeze(decoded));
+    Object.freeze(decoded);
   }
   return decoded;
 }
