@@ -48,44 +48,97 @@ function utf8Length(s: string): number {
 }
 
 /**
- * The members of a baggage header; malformed members are skipped one by one. One scan by index,
- * slicing only what a member keeps: a header is new on every request whose metadata is, and
- * splitting it into parts and trimming those cost more than the rest of the decode.
+ * Reads a baggage header member by member, in place: the one reader of the member grammar.
+ * Malformed members are skipped one by one. `parseBaggage` copies members out; the LangSmith
+ * decoder compares keys and reads values where they are, since a header is new on every request
+ * whose metadata is, and slicing each member's parts cost more than the rest of its decode.
  */
-export function parseBaggage(header: string): BaggageMember[] {
-  let text = header;
-  if (text.length > BAGGAGE_MAX_INBOUND_LENGTH) {
-    // Keep whole members only: cut at the last separator inside the bound. Without one, no
-    // member ends inside the bound, so none is read (lastIndexOf's -1 must not become a cut).
-    const cut = text.lastIndexOf(",", BAGGAGE_MAX_INBOUND_LENGTH);
-    text = cut <= 0 ? "" : text.slice(0, cut);
-  }
-  const members: BaggageMember[] = [];
-  const length = text.length;
-  // The first "=" (";") at or after where it was last looked for; `length` when there is none.
+export class BaggageReader {
+  /** The header, cut to whole members within the inbound bound. */
+  readonly text: string;
+  /** The current member, trimmed: `text[start, end)`; its key ends at `keyEnd`. */
+  start = 0;
+  end = 0;
+  keyEnd = 0;
+  /** Its value, trimmed, without properties. */
+  valueStart = 0;
+  valueEnd = 0;
+  private nextStart = 0;
+  // The first "=" (";") at or after where it was last looked for; the length when there is none.
   // Members before it reuse it, so no character is searched twice: linear in the header.
-  let nextEq = -1;
-  let nextSemi = -1;
-  for (let start = 0; start <= length; ) {
-    const comma = text.indexOf(",", start);
-    let to = comma === -1 ? length : comma;
-    let from = start;
-    start = to + 1;
-    while (from < to && isOws(text.charCodeAt(from))) from++;
-    while (to > from && isOws(text.charCodeAt(to - 1))) to--;
-    if (nextEq < from) nextEq = indexOrLength(text, "=", from);
-    const eq = nextEq;
-    if (eq >= to || eq === from) continue;
-    let keyEnd = eq;
-    while (isOws(text.charCodeAt(keyEnd - 1))) keyEnd--;
-    if (!isToken(text, from, keyEnd)) continue;
-    if (nextSemi <= eq) nextSemi = indexOrLength(text, ";", eq + 1);
-    let valueFrom = eq + 1;
-    let valueTo = nextSemi < to ? nextSemi : to;
-    while (valueFrom < valueTo && isOws(text.charCodeAt(valueFrom))) valueFrom++;
-    while (valueTo > valueFrom && isOws(text.charCodeAt(valueTo - 1))) valueTo--;
-    members.push({ key: text.slice(from, keyEnd), value: text.slice(valueFrom, valueTo), text: text.slice(from, to) });
+  private nextEq = -1;
+  private nextSemi = -1;
+
+  constructor(header: string) {
+    let text = header;
+    if (text.length > BAGGAGE_MAX_INBOUND_LENGTH) {
+      // Keep whole members only: cut at the last separator inside the bound. Without one, no
+      // member ends inside the bound, so none is read (lastIndexOf's -1 must not become a cut).
+      const cut = text.lastIndexOf(",", BAGGAGE_MAX_INBOUND_LENGTH);
+      text = cut <= 0 ? "" : text.slice(0, cut);
+    }
+    this.text = text;
   }
+
+  /** Moves to the next well-formed member; false after the last. */
+  next(): boolean {
+    const text = this.text;
+    const length = text.length;
+    while (this.nextStart <= length) {
+      const comma = text.indexOf(",", this.nextStart);
+      let to = comma === -1 ? length : comma;
+      let from = this.nextStart;
+      this.nextStart = to + 1;
+      while (from < to && isOws(text.charCodeAt(from))) from++;
+      while (to > from && isOws(text.charCodeAt(to - 1))) to--;
+      if (this.nextEq < from) this.nextEq = indexOrLength(text, "=", from);
+      const eq = this.nextEq;
+      if (eq >= to || eq === from) continue;
+      let keyEnd = eq;
+      while (isOws(text.charCodeAt(keyEnd - 1))) keyEnd--;
+      if (!isToken(text, from, keyEnd)) continue;
+      if (this.nextSemi <= eq) this.nextSemi = indexOrLength(text, ";", eq + 1);
+      let valueStart = eq + 1;
+      let valueEnd = this.nextSemi < to ? this.nextSemi : to;
+      while (valueStart < valueEnd && isOws(text.charCodeAt(valueStart))) valueStart++;
+      while (valueEnd > valueStart && isOws(text.charCodeAt(valueEnd - 1))) valueEnd--;
+      this.start = from;
+      this.end = to;
+      this.keyEnd = keyEnd;
+      this.valueStart = valueStart;
+      this.valueEnd = valueEnd;
+      return true;
+    }
+    return false;
+  }
+
+  keyIs(key: string): boolean {
+    return this.keyEnd - this.start === key.length && this.text.startsWith(key, this.start);
+  }
+
+  keyStartsWith(prefix: string): boolean {
+    return this.keyEnd - this.start >= prefix.length && this.text.startsWith(prefix, this.start);
+  }
+
+  key(): string {
+    return this.text.slice(this.start, this.keyEnd);
+  }
+
+  value(): string {
+    return this.text.slice(this.valueStart, this.valueEnd);
+  }
+
+  /** The whole member, properties included: what is passed on unchanged. */
+  member(): string {
+    return this.text.slice(this.start, this.end);
+  }
+}
+
+/** The members of a baggage header; malformed members are skipped one by one. */
+export function parseBaggage(header: string): BaggageMember[] {
+  const reader = new BaggageReader(header);
+  const members: BaggageMember[] = [];
+  while (reader.next()) members.push({ key: reader.key(), value: reader.value(), text: reader.member() });
   return members;
 }
 

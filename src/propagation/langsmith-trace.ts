@@ -10,7 +10,7 @@
  */
 import { parseDottedOrderEnds } from "../core/dotted-order.js";
 import type { KVMap, RemoteParent, RemoteParentView } from "../core/types.js";
-import { BAGGAGE_MAX_BYTES, parseBaggage } from "./baggage.js";
+import { BAGGAGE_MAX_BYTES, BaggageReader } from "./baggage.js";
 import { createBaggageCache } from "./baggage-cache.js";
 import { type HeaderGetter, firstValue, headerValue, listValue } from "./carrier.js";
 import {
@@ -109,10 +109,9 @@ const MAX_METADATA_DEPTH = 64;
 function decodeTags(value: string): string[] | undefined {
   const text = decodePercent(value);
   if (text === undefined) return undefined;
-  const parts = text.split(",");
-  if (parts.length === 1) return text === "" ? [] : text.length > MAX_TAG_LENGTH ? undefined : parts;
+  if (!text.includes(",")) return text === "" ? [] : text.length > MAX_TAG_LENGTH ? undefined : [text];
   const tags = new Set<string>();
-  for (const tag of parts) {
+  for (const tag of text.split(",")) {
     if (tag.length > MAX_TAG_LENGTH) return undefined;
     if (tag !== "") tags.add(tag);
   }
@@ -130,20 +129,17 @@ function decodeBaggage(header: string): DecodedBaggage {
   let tags: string[] = [];
   let projectName: string | undefined;
   const foreignBaggage: string[] = [];
-  for (const member of parseBaggage(header)) {
-    switch (member.key) {
-      case METADATA_KEY:
-        metadata = parsePercentJsonObject(member.value, MAX_METADATA_DEPTH) ?? metadata;
-        break;
-      case TAGS_KEY:
-        tags = decodeTags(member.value) ?? tags;
-        break;
-      case PROJECT_KEY:
-        projectName = decodeProject(member.value) ?? projectName;
-        break;
-      default:
-        // Other LangSmith members (replicas, addresses) may carry destinations: never relayed.
-        if (!member.key.startsWith("langsmith-")) foreignBaggage.push(member.text);
+  const member = new BaggageReader(header);
+  while (member.next()) {
+    if (member.keyIs(METADATA_KEY)) {
+      metadata = parsePercentJsonObject(member.text, member.valueStart, member.valueEnd, MAX_METADATA_DEPTH) ?? metadata;
+    } else if (member.keyIs(TAGS_KEY)) {
+      tags = decodeTags(member.value()) ?? tags;
+    } else if (member.keyIs(PROJECT_KEY)) {
+      projectName = decodeProject(member.value()) ?? projectName;
+    } else if (!member.keyStartsWith("langsmith-")) {
+      // Other LangSmith members (replicas, addresses) may carry destinations: never relayed.
+      foreignBaggage.push(member.member());
     }
   }
   return { metadata, tags, projectName, foreignBaggage };

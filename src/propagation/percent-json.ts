@@ -16,23 +16,29 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const PERCENT = 0x25;
 
-/** The text being read and the position in it (one parse at a time: nothing here calls out). */
+/** The text being read, the position in it and where the value ends (one parse at a time: nothing here calls out). */
 let text = "";
 let at = 0;
+let end = 0;
 /** The length of the unit `unitAt` read last: 3 for an escape, else 1. */
 let width = 1;
 let deepest = 0;
 
 /** The character at `at`, or the byte its escape stands for; -1 at the end or on a malformed escape. */
 function unitAt(): number {
-  if (at >= text.length) return -1;
+  if (at >= end) return -1;
   const c = text.charCodeAt(at);
   if (c !== PERCENT) {
     width = 1;
     return c;
   }
   width = 3;
-  return escapedByte(text, at);
+  return byteAt(at);
+}
+
+/** The byte of the escape at `i`, or -1 when it is malformed or runs past the end. */
+function byteAt(i: number): number {
+  return i + 3 <= end ? escapedByte(text, i) : -1;
 }
 
 /** The first unit from `at` that is not JSON whitespace, not consumed (`width` is its length). */
@@ -44,12 +50,19 @@ function skipSpace(): number {
   }
 }
 
-export function parsePercentJsonObject(encoded: string, maxDepth: number): Record<string, unknown> | undefined {
+/** The object `encoded[from, to)` spells; `undefined` if it spells anything else or nothing. */
+export function parsePercentJsonObject(
+  encoded: string,
+  from: number,
+  to: number,
+  maxDepth: number,
+): Record<string, unknown> | undefined {
   text = encoded;
-  at = 0;
+  at = from;
+  end = to;
   deepest = maxDepth;
   const object = skipSpace() === 0x7b ? readObject(1) : undefined;
-  const whole = object !== undefined && skipSpace() === -1 && at === text.length;
+  const whole = object !== undefined && skipSpace() === -1 && at === end;
   text = ""; // not to keep a header alive
   return whole ? object : undefined;
 }
@@ -132,10 +145,11 @@ function readString(): string | undefined {
   let escaped = false;
   let backslashed = false;
   for (;;) {
-    let c = s.charCodeAt(i); // NaN past the end
+    if (i >= end) return undefined;
+    let c = s.charCodeAt(i);
     let w = 1;
     if (c === PERCENT) {
-      c = escapedByte(s, i);
+      c = byteAt(i);
       w = 3;
     }
     if (c === QUOTE) {
@@ -144,19 +158,19 @@ function readString(): string | undefined {
       const decoded = escaped ? decodePercent(span) : span;
       return decoded === undefined || !backslashed ? decoded : unescapeJson(decoded);
     }
-    // The end (NaN), a malformed escape, or a control character, which JSON refuses raw.
-    if (!(c >= 0x20)) return undefined;
+    // A malformed escape, or a control character, which JSON refuses raw.
+    if (c < 0x20) return undefined;
     if (w === 3) escaped = true;
     i += w;
     if (c === BACKSLASH) {
       // The escaped unit, whatever it is: `unescapeJson` judges it.
       backslashed = true;
+      if (i >= end) return undefined;
       if (s.charCodeAt(i) === PERCENT) {
-        if (escapedByte(s, i) < 0) return undefined;
+        if (byteAt(i) < 0) return undefined;
         escaped = true;
         i += 3;
-      } else if (i < s.length) i++;
-      else return undefined;
+      } else i++;
     }
   }
 }

@@ -5,10 +5,20 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseJsonSafe } from "../../src/core/safe-json.js";
-import { parsePercentJsonObject } from "../../src/propagation/percent-json.js";
+import { parsePercentJsonObject as parseRange } from "../../src/propagation/percent-json.js";
 import { decodePercent } from "../../src/propagation/percent.js";
 
 const MAX_DEPTH = 64;
+
+/** Parses `value` both alone and as a range inside a longer text, which must not change the answer. */
+function parsePercentJsonObject(value: string, maxDepth: number): Record<string, unknown> | undefined {
+  const alone = parseRange(value, 0, value.length, maxDepth);
+  for (const [before, after] of [["k=", ",x=%7B%7D"], ["%7B", "%22"], ["", "%2"]] as const) {
+    const inside = `${before}${value}${after}`;
+    expect(parseRange(inside, before.length, before.length + value.length, maxDepth), inside).toEqual(alone);
+  }
+  return alone;
+}
 
 /** Decode, then JSON.parse without `__proto__` / `constructor` keys, within the depth; objects only. */
 function reference(value: string): unknown {
