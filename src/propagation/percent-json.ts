@@ -16,39 +16,13 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const PERCENT = 0x25;
 
-/** The text being read, the position in it and where the value ends (one parse at a time: nothing here calls out). */
+// One parse at a time (nothing here calls out): the text, the position of the next unit, the end
+// of the value, and where the unit read last began.
 let text = "";
 let at = 0;
 let end = 0;
-/** The length of the unit `unitAt` read last: 3 for an escape, else 1. */
-let width = 1;
+let unitStart = 0;
 let deepest = 0;
-
-/** The character at `at`, or the byte its escape stands for; -1 at the end or on a malformed escape. */
-function unitAt(): number {
-  if (at >= end) return -1;
-  const c = text.charCodeAt(at);
-  if (c !== PERCENT) {
-    width = 1;
-    return c;
-  }
-  width = 3;
-  return byteAt(at);
-}
-
-/** The byte of the escape at `i`, or -1 when it is malformed or runs past the end. */
-function byteAt(i: number): number {
-  return i + 3 <= end ? escapedByte(text, i) : -1;
-}
-
-/** The first unit from `at` that is not JSON whitespace, not consumed (`width` is its length). */
-function skipSpace(): number {
-  for (;;) {
-    const c = unitAt();
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c;
-    at += width;
-  }
-}
 
 /** The object `encoded[from, to)` spells; `undefined` if it spells anything else or nothing. */
 export function parsePercentJsonObject(
@@ -61,45 +35,68 @@ export function parsePercentJsonObject(
   at = from;
   end = to;
   deepest = maxDepth;
-  const object = skipSpace() === 0x7b ? readObject(1) : undefined;
-  const whole = object !== undefined && skipSpace() === -1 && at === end;
+  const object = nextToken() === 0x7b ? readObject(1) : undefined;
+  const whole = object !== undefined && nextToken() === -1 && unitStart === end;
   text = ""; // not to keep a header alive
   return whole ? object : undefined;
 }
 
-/** A JSON value starting at `at` (whitespace skipped); `undefined` when it is not one. */
+/** The next unit, consumed: a character, or the byte its escape stands for; -1 at the end or on a malformed escape. */
+function next(): number {
+  unitStart = at;
+  if (at >= end) return -1;
+  const c = text.charCodeAt(at);
+  if (c !== PERCENT) {
+    at++;
+    return c;
+  }
+  at += 3;
+  return byteAt(unitStart);
+}
+
+/** The byte of the escape at `i`, or -1 when it is malformed or runs past the end. */
+function byteAt(i: number): number {
+  return i + 3 <= end ? escapedByte(text, i) : -1;
+}
+
+/** The next unit that is not JSON whitespace, consumed. */
+function nextToken(): number {
+  for (;;) {
+    const c = next();
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c;
+  }
+}
+
+/** A JSON value; `undefined` when there is none. */
 function readValue(depth: number): unknown {
-  const c = skipSpace();
-  if (c === QUOTE) return readString();
+  const c = nextToken();
+  if (c === QUOTE) return scanString() ? stringOf() : undefined;
   if (c === 0x7b) return readObject(depth);
   if (c === 0x5b) return readArray(depth);
-  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return readNumber();
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return readNumber(c);
   if (c === 0x74) return readWord("true", true);
   if (c === 0x66) return readWord("false", false);
   if (c === 0x6e) return readWord("null", null);
   return undefined;
 }
 
+/** An object, its `{` read. */
 function readObject(depth: number): Record<string, unknown> | undefined {
   if (depth > deepest) return undefined;
-  at += width;
   const object: Record<string, unknown> = {};
-  if (skipSpace() === 0x7d) {
-    at += width;
-    return object;
-  }
+  let c = nextToken();
+  if (c === 0x7d) return object;
   for (;;) {
-    if (skipSpace() !== QUOTE) return undefined;
-    const key = readString();
-    if (key === undefined || skipSpace() !== 0x3a) return undefined;
-    at += width;
+    if (c !== QUOTE || !scanString()) return undefined;
+    const key = keyOf();
+    if (key === undefined || nextToken() !== 0x3a) return undefined;
     const value = readValue(depth + 1);
     if (value === undefined) return undefined;
     if (key !== "__proto__" && key !== "constructor") setKey(object, key, value);
-    const c = skipSpace();
-    at += width;
+    c = nextToken();
     if (c === 0x7d) return object;
     if (c !== 0x2c) return undefined;
+    c = nextToken();
   }
 }
 
@@ -115,64 +112,90 @@ function setKey(object: Record<string, unknown>, key: string, value: unknown): v
   }
 }
 
+/** An array, its `[` read. */
 function readArray(depth: number): unknown[] | undefined {
   if (depth > deepest) return undefined;
-  at += width;
   const array: unknown[] = [];
-  if (skipSpace() === 0x5d) {
-    at += width;
-    return array;
-  }
+  const first = at;
+  if (nextToken() === 0x5d) return array;
+  at = first;
   for (;;) {
     const value = readValue(depth + 1);
     if (value === undefined) return undefined;
     array.push(value);
-    const c = skipSpace();
-    at += width;
+    const c = nextToken();
     if (c === 0x5d) return array;
     if (c !== 0x2c) return undefined;
   }
 }
 
-/**
- * A string from its opening quote. Its span is found unit by unit, then decoded as a whole by
- * `decodePercent` (a span ends at an ASCII quote, so it never cuts a UTF-8 sequence).
- */
-function readString(): string | undefined {
+// The span of the string `scanString` read last, and whether it holds escapes or backslashes.
+let spanStart = 0;
+let spanEnd = 0;
+let spanEscaped = false;
+let spanBackslashed = false;
+
+/** Finds the end of a string, its `"` read; false when it has none or holds what JSON refuses raw. */
+function scanString(): boolean {
   const s = text;
-  const start = at + width;
-  let i = start;
+  let i = at;
+  let width = 1;
   let escaped = false;
   let backslashed = false;
   for (;;) {
-    if (i >= end) return undefined;
+    if (i >= end) return false;
     let c = s.charCodeAt(i);
-    let w = 1;
+    width = 1;
     if (c === PERCENT) {
       c = byteAt(i);
-      w = 3;
+      width = 3;
     }
-    if (c === QUOTE) {
-      const span = s.slice(start, i);
-      at = i + w;
-      const decoded = escaped ? decodePercent(span) : span;
-      return decoded === undefined || !backslashed ? decoded : unescapeJson(decoded);
-    }
-    // A malformed escape, or a control character, which JSON refuses raw.
-    if (c < 0x20) return undefined;
-    if (w === 3) escaped = true;
-    i += w;
+    if (c === QUOTE) break;
+    // A malformed escape, or a control character.
+    if (c < 0x20) return false;
+    if (width === 3) escaped = true;
+    i += width;
     if (c === BACKSLASH) {
       // The escaped unit, whatever it is: `unescapeJson` judges it.
       backslashed = true;
-      if (i >= end) return undefined;
+      if (i >= end) return false;
       if (s.charCodeAt(i) === PERCENT) {
-        if (byteAt(i) < 0) return undefined;
+        if (byteAt(i) < 0) return false;
         escaped = true;
         i += 3;
       } else i++;
     }
   }
+  spanStart = at;
+  spanEnd = i;
+  spanEscaped = escaped;
+  spanBackslashed = backslashed;
+  at = i + width;
+  return true;
+}
+
+/** The string `scanString` found, decoded (its span ends at an ASCII quote, so it never cuts a UTF-8 sequence). */
+function stringOf(): string | undefined {
+  const span = text.slice(spanStart, spanEnd);
+  const decoded = spanEscaped ? decodePercent(span) : span;
+  return decoded === undefined || !spanBackslashed ? decoded : unescapeJson(decoded);
+}
+
+/**
+ * Keys read lately, by length and first character. A caller's keys repeat from request to request,
+ * and storing under a new string costs V8 a string-table lookup several times a slice's cost.
+ */
+const recentKeys: string[] = new Array<string>(64).fill("");
+
+/** The key `scanString` found: a recent one when it is the same text. */
+function keyOf(): string | undefined {
+  if (spanEscaped || spanBackslashed || spanStart === spanEnd) return stringOf();
+  const slot = ((spanEnd - spanStart) * 31 + text.charCodeAt(spanStart)) & 63;
+  const key = text.slice(spanStart, spanEnd);
+  const recent = recentKeys[slot] as string;
+  if (key === recent) return recent;
+  recentKeys[slot] = key;
+  return key;
 }
 
 /** JSON's backslash escapes in `s`; `undefined` on one JSON does not have. */
@@ -223,42 +246,38 @@ function unescapeJson(s: string): string | undefined {
   return out + s.slice(done);
 }
 
-/** Digits from `at`, consumed; how many. */
-function readDigits(): number {
-  let count = 0;
-  for (let c = unitAt(); c >= 0x30 && c <= 0x39; c = unitAt()) {
-    at += width;
-    count++;
-  }
-  return count;
+/** The unit after a run of digits, consumed; `c` is the run's first unit. */
+function afterDigits(c: number): number {
+  let unit = c;
+  while (unit >= 0x30 && unit <= 0x39) unit = next();
+  return unit;
 }
 
-/** A number in JSON's grammar (no leading zeros, digits on both sides of the point). */
-function readNumber(): number | undefined {
-  const start = at;
-  if (unitAt() === 0x2d) at += width;
-  const first = unitAt();
-  if (first === 0x30) at += width;
-  else if (readDigits() === 0) return undefined;
-  if (unitAt() === 0x2e) {
-    at += width;
-    if (readDigits() === 0) return undefined;
+/** A number in JSON's grammar (no leading zeros, digits on both sides of the point), `first` read. */
+function readNumber(first: number): number | undefined {
+  const start = unitStart;
+  let c = first === 0x2d ? next() : first;
+  if (c === 0x30) c = next();
+  else if (c >= 0x31 && c <= 0x39) c = afterDigits(c);
+  else return undefined;
+  if (c === 0x2e) {
+    c = next();
+    if (!(c >= 0x30 && c <= 0x39)) return undefined;
+    c = afterDigits(c);
   }
-  const e = unitAt();
-  if (e === 0x65 || e === 0x45) {
-    at += width;
-    const sign = unitAt();
-    if (sign === 0x2b || sign === 0x2d) at += width;
-    if (readDigits() === 0) return undefined;
+  if (c === 0x65 || c === 0x45) {
+    c = next();
+    if (c === 0x2b || c === 0x2d) c = next();
+    if (!(c >= 0x30 && c <= 0x39)) return undefined;
+    c = afterDigits(c);
   }
+  at = unitStart; // the unit after the number is not its own
   const span = text.slice(start, at);
   return Number(span.includes("%") ? decodePercent(span) : span);
 }
 
+/** `true`, `false` or `null`, its first letter read. */
 function readWord<T>(word: string, value: T): T | undefined {
-  for (let i = 0; i < word.length; i++) {
-    if (unitAt() !== word.charCodeAt(i)) return undefined;
-    at += width;
-  }
+  for (let i = 1; i < word.length; i++) if (next() !== word.charCodeAt(i)) return undefined;
   return value;
 }
