@@ -49,9 +49,11 @@ function utf8Length(s: string): number {
 
 /**
  * Reads a baggage header member by member, in place: the one reader of the member grammar.
- * Malformed members are skipped one by one. `parseBaggage` copies members out; the LangSmith
- * decoder compares keys and reads values where they are, since a header is new on every request
- * whose metadata is, and slicing each member's parts cost more than the rest of its decode.
+ * `parseBaggage` copies members out; the LangSmith decoder parses the metadata where it is, since
+ * a header is new on every request whose metadata is, and copying each member's parts cost more
+ * than the rest of its decode. Members without a key or "=" are skipped here; one whose key is not
+ * a token is malformed too, but `keyIsToken` tells (every reader must skip it), so a reader that
+ * matches keys it knows need not check them.
  */
 export class BaggageReader {
   /** The header, cut to whole members within the inbound bound. */
@@ -80,7 +82,7 @@ export class BaggageReader {
     this.text = text;
   }
 
-  /** Moves to the next well-formed member; false after the last. */
+  /** Moves to the next member with a key and "="; false after the last. */
   next(): boolean {
     const text = this.text;
     const length = text.length;
@@ -96,7 +98,6 @@ export class BaggageReader {
       if (eq >= to || eq === from) continue;
       let keyEnd = eq;
       while (isOws(text.charCodeAt(keyEnd - 1))) keyEnd--;
-      if (!isToken(text, from, keyEnd)) continue;
       if (this.nextSemi <= eq) this.nextSemi = indexOrLength(text, ";", eq + 1);
       let valueStart = eq + 1;
       let valueEnd = this.nextSemi < to ? this.nextSemi : to;
@@ -112,12 +113,8 @@ export class BaggageReader {
     return false;
   }
 
-  keyIs(key: string): boolean {
-    return this.keyEnd - this.start === key.length && this.text.startsWith(key, this.start);
-  }
-
-  keyStartsWith(prefix: string): boolean {
-    return this.keyEnd - this.start >= prefix.length && this.text.startsWith(prefix, this.start);
+  keyIsToken(): boolean {
+    return isToken(this.text, this.start, this.keyEnd);
   }
 
   key(): string {
@@ -138,7 +135,9 @@ export class BaggageReader {
 export function parseBaggage(header: string): BaggageMember[] {
   const reader = new BaggageReader(header);
   const members: BaggageMember[] = [];
-  while (reader.next()) members.push({ key: reader.key(), value: reader.value(), text: reader.member() });
+  while (reader.next()) {
+    if (reader.keyIsToken()) members.push({ key: reader.key(), value: reader.value(), text: reader.member() });
+  }
   return members;
 }
 

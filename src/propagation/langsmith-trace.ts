@@ -131,13 +131,14 @@ function decodeBaggage(header: string): DecodedBaggage {
   const foreignBaggage: string[] = [];
   const member = new BaggageReader(header);
   while (member.next()) {
-    if (member.keyIs(METADATA_KEY)) {
+    const key = member.key();
+    if (key === METADATA_KEY) {
       metadata = parsePercentJsonObject(member.text, member.valueStart, member.valueEnd, MAX_METADATA_DEPTH) ?? metadata;
-    } else if (member.keyIs(TAGS_KEY)) {
+    } else if (key === TAGS_KEY) {
       tags = decodeTags(member.value()) ?? tags;
-    } else if (member.keyIs(PROJECT_KEY)) {
+    } else if (key === PROJECT_KEY) {
       projectName = decodeProject(member.value()) ?? projectName;
-    } else if (!member.keyStartsWith("langsmith-")) {
+    } else if (!key.startsWith("langsmith-") && member.keyIsToken()) {
       // Other LangSmith members (replicas, addresses) may carry destinations: never relayed.
       foreignBaggage.push(member.member());
     }
