@@ -70,7 +70,7 @@ function nextToken(): number {
 /** A JSON value; `undefined` when there is none. */
 function readValue(depth: number): unknown {
   const c = nextToken();
-  if (c === QUOTE) return scanString() ? stringOf() : undefined;
+  if (c === QUOTE) return readString();
   if (c === 0x7b) return readObject(depth);
   if (c === 0x5b) return readArray(depth);
   if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return readNumber(c);
@@ -87,8 +87,8 @@ function readObject(depth: number): Record<string, unknown> | undefined {
   let c = nextToken();
   if (c === 0x7d) return object;
   for (;;) {
-    if (c !== QUOTE || !scanString()) return undefined;
-    const key = keyOf();
+    if (c !== QUOTE) return undefined;
+    const key = readKey();
     if (key === undefined || nextToken() !== 0x3a) return undefined;
     const value = readValue(depth + 1);
     if (value === undefined) return undefined;
@@ -129,56 +129,97 @@ function readArray(depth: number): unknown[] | undefined {
   }
 }
 
-// The span of the string `scanString` read last, and whether it holds escapes or backslashes.
-let spanStart = 0;
-let spanEnd = 0;
-let spanEscaped = false;
-let spanBackslashed = false;
+/** The characters of the bytes 0x00-0x7f. */
+const ASCII: readonly string[] = Array.from({ length: 0x80 }, (_, byte) => String.fromCharCode(byte));
 
-/** Finds the end of a string, its `"` read; false when it has none or holds what JSON refuses raw. */
-function scanString(): boolean {
+/** JSON's one-character backslash escapes, by the character after the backslash. */
+const UNESCAPED: Readonly<Record<number, string>> = {
+  0x22: '"',
+  0x5c: "\\",
+  0x2f: "/",
+  0x62: "\b",
+  0x66: "\f",
+  0x6e: "\n",
+  0x72: "\r",
+  0x74: "\t",
+};
+
+/** Whether the string `readString` read last was its text as it stands (no escape, no backslash). */
+let verbatim = false;
+
+/**
+ * A string, its `"` read, decoded in the same pass: an escaped ASCII byte or a backslash escape as
+ * it comes, a run of escaped bytes past ASCII by `decodePercent` (an ASCII unit ends a UTF-8
+ * sequence, so decoding the runs apart is decoding the whole). `undefined` when the string has no
+ * end or holds what JSON refuses: a control character, a backslash escape JSON does not have.
+ */
+function readString(): string | undefined {
   const s = text;
+  let decoded = "";
+  let done = at; // s[done, i) is text not yet in `decoded`: characters as they stand, or escaped bytes past ASCII
+  let high = false; // whether it is the latter
   let i = at;
-  let width = 1;
-  let escaped = false;
-  let backslashed = false;
   for (;;) {
-    if (i >= end) return false;
+    if (i >= end) return undefined;
     let c = s.charCodeAt(i);
-    width = 1;
+    let width = 1;
     if (c === PERCENT) {
       c = byteAt(i);
       width = 3;
-    }
-    if (c === QUOTE) break;
-    // A malformed escape, or a control character.
-    if (c < 0x20) return false;
-    if (width === 3) escaped = true;
-    i += width;
-    if (c === BACKSLASH) {
-      // The escaped unit, whatever it is: `unescapeJson` judges it.
-      backslashed = true;
-      if (i >= end) return false;
-      if (s.charCodeAt(i) === PERCENT) {
-        if (byteAt(i) < 0) return false;
-        escaped = true;
+      if (c >= 0x80) {
+        if (!high) {
+          decoded += s.slice(done, i);
+          done = i;
+          high = true;
+        }
         i += 3;
-      } else i++;
+        continue;
+      }
+    } else if (c !== QUOTE && c !== BACKSLASH && c >= 0x20 && !high) {
+      i++;
+      continue;
+    }
+    // Anything else ends what is pending.
+    if (i > done) decoded += high ? (decodePercent(s.slice(done, i)) as string) : s.slice(done, i);
+    high = false;
+    if (c === QUOTE) {
+      verbatim = decoded === "" && done === at;
+      const value = verbatim ? s.slice(at, i) : decoded;
+      at = i + width;
+      return value;
+    }
+    // A malformed escape, or a control character.
+    if (c < 0x20) return undefined;
+    if (c === BACKSLASH) {
+      at = i + width;
+      const unescaped = readBackslashEscape();
+      if (unescaped === undefined) return undefined;
+      decoded += unescaped;
+      i = at;
+      done = i;
+    } else if (width === 3) {
+      decoded += ASCII[c] as string;
+      i += 3;
+      done = i;
+    } else {
+      // A character as it stands, after escaped bytes past ASCII: it starts the pending text.
+      done = i;
+      i++;
     }
   }
-  spanStart = at;
-  spanEnd = i;
-  spanEscaped = escaped;
-  spanBackslashed = backslashed;
-  at = i + width;
-  return true;
 }
 
-/** The string `scanString` found, decoded (its span ends at an ASCII quote, so it never cuts a UTF-8 sequence). */
-function stringOf(): string | undefined {
-  const span = text.slice(spanStart, spanEnd);
-  const decoded = spanEscaped ? decodePercent(span) : span;
-  return decoded === undefined || !spanBackslashed ? decoded : unescapeJson(decoded);
+/** What a backslash escape stands for, its backslash read. */
+function readBackslashEscape(): string | undefined {
+  const c = next();
+  if (c !== 0x75) return UNESCAPED[c];
+  let code = 0;
+  for (let k = 0; k < 4; k++) {
+    const digit = hexDigit(next());
+    if (digit < 0) return undefined;
+    code = (code << 4) | digit;
+  }
+  return String.fromCharCode(code);
 }
 
 /**
@@ -187,63 +228,15 @@ function stringOf(): string | undefined {
  */
 const recentKeys: string[] = new Array<string>(64).fill("");
 
-/** The key `scanString` found: a recent one when it is the same text. */
-function keyOf(): string | undefined {
-  if (spanEscaped || spanBackslashed || spanStart === spanEnd) return stringOf();
-  const slot = ((spanEnd - spanStart) * 31 + text.charCodeAt(spanStart)) & 63;
-  const key = text.slice(spanStart, spanEnd);
+/** A key: a recent one when it is the same text. */
+function readKey(): string | undefined {
+  const key = readString();
+  if (key === undefined || !verbatim) return key;
+  const slot = ((key.length * 31 + key.charCodeAt(0)) | 0) & 63;
   const recent = recentKeys[slot] as string;
   if (key === recent) return recent;
   recentKeys[slot] = key;
   return key;
-}
-
-/** JSON's backslash escapes in `s`; `undefined` on one JSON does not have. */
-function unescapeJson(s: string): string | undefined {
-  let out = "";
-  let done = 0;
-  for (let i = s.indexOf("\\"); i !== -1; i = s.indexOf("\\", done)) {
-    out += s.slice(done, i);
-    const c = s.charCodeAt(i + 1);
-    done = i + 2;
-    switch (c) {
-      case QUOTE:
-      case BACKSLASH:
-      case 0x2f: // "/"
-        out += String.fromCharCode(c);
-        break;
-      case 0x62: // b
-        out += "\b";
-        break;
-      case 0x66: // f
-        out += "\f";
-        break;
-      case 0x6e: // n
-        out += "\n";
-        break;
-      case 0x72: // r
-        out += "\r";
-        break;
-      case 0x74: // t
-        out += "\t";
-        break;
-      case 0x75: {
-        // u, then exactly four hex digits
-        let code = 0;
-        for (let j = i + 2; j < i + 6; j++) {
-          const digit = hexDigit(s.charCodeAt(j));
-          if (digit < 0) return undefined;
-          code = (code << 4) | digit;
-        }
-        out += String.fromCharCode(code);
-        done = i + 6;
-        break;
-      }
-      default:
-        return undefined;
-    }
-  }
-  return out + s.slice(done);
 }
 
 /** The unit after a run of digits, consumed; `c` is the run's first unit. */
