@@ -125,10 +125,10 @@ function decodeProject(value: string): string | undefined {
 
 /** Bad members are ignored one by one; of repeated good ones the last wins. */
 function decodeBaggage(header: string): DecodedBaggage {
-  let metadata: KVMap = {};
-  let tags: string[] = [];
+  let metadata: KVMap | undefined;
+  let tags: readonly string[] = NO_TAGS;
   let projectName: string | undefined;
-  const foreignBaggage: string[] = [];
+  let foreignBaggage: string[] | undefined;
   const member = new BaggageReader(header);
   while (member.next()) {
     const key = member.key();
@@ -140,10 +140,10 @@ function decodeBaggage(header: string): DecodedBaggage {
       projectName = decodeProject(member.value()) ?? projectName;
     } else if (!key.startsWith("langsmith-") && member.keyIsToken()) {
       // Other LangSmith members (replicas, addresses) may carry destinations: never relayed.
-      foreignBaggage.push(member.member());
+      (foreignBaggage ??= []).push(member.member());
     }
   }
-  return { metadata, tags, projectName, foreignBaggage };
+  return { metadata: metadata ?? {}, tags, projectName, foreignBaggage: foreignBaggage ?? NO_TAGS };
 }
 
 function isFlat(metadata: Readonly<KVMap>): boolean {
