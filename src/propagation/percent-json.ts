@@ -1,7 +1,7 @@
 /**
  * Percent-encoded JSON (the `langsmith-metadata` member), parsed in one pass over the encoded
- * text: an escape is read as the byte it stands for wherever JSON has structure, and a string is
- * decoded from its own span. The result is `JSON.parse(decodePercent(text))` with `__proto__`
+ * text: an escape is read as the byte it stands for, in JSON's structure and in its strings alike
+ * (UTF-8 sequences by `decodePercent`). The result is `JSON.parse(decodePercent(text))` with `__proto__`
  * and `constructor` keys dropped at every depth (SPEC §3), or `undefined` where that would fail,
  * nest deeper than `maxDepth`, or not be an object.
  *
