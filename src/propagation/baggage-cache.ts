@@ -1,13 +1,19 @@
 /**
  * A small, bounded cache keyed by a header's text, for decoded inbound baggage: the many requests
  * one caller sends usually carry the same baggage (same metadata, tags and project) under a
- * different `langsmith-trace`, so decoding it once serves them all.
+ * different `langsmith-trace`, so a decode or two serves them all.
  *
- * Bounded under attack: at most `maxEntries` entries, and only texts of at most `maxTextLength`
- * characters are kept, so a flood of distinct or huge headers costs a bounded amount of memory.
- * Eviction is least-recently-used, approximately: a hit refreshes an entry only once it has aged
- * past half the capacity, so a hit rarely costs a reordering, and texts that share a bucket age
- * together.
+ * A text is stored the second time it is offered: the first offer only notes it, in a slot of a
+ * small table (a later text with the same slot replaces it). A baggage unique to one request
+ * (metadata such as a request id) is then never stored, so it neither pushes out the callers'
+ * shared ones nor ages into the old generation: storing and evicting it cost a miss about as
+ * much as its decode.
+ *
+ * Bounded under attack: at most `maxEntries` entries and as many noted texts, and only texts of
+ * at most `maxTextLength` characters are kept, so a flood of distinct or huge headers costs a
+ * bounded amount of memory. Eviction is least-recently-used, approximately: a hit refreshes an
+ * entry only once it has aged past half the capacity, so a hit rarely costs a reordering, and
+ * texts that share a bucket age together.
  *
  * The lookup deliberately avoids hashing the whole text. Each request's header is a new string
  * whose hash V8 has not computed yet, and hashing ~150 characters costs about as much as the rest
@@ -21,8 +27,11 @@ export interface BaggageCacheOptions {
 
 export interface BaggageCache<V> {
   get(text: string): V | undefined;
-  /** Keeps `value` for `text`; texts longer than `maxTextLength` are not kept. */
-  set(text: string, value: V): void;
+  /**
+   * Keeps `value` for `text` if `text` was offered before (and not stored since) or is stored
+   * already; true when it was kept. Texts longer than `maxTextLength` are never kept.
+   */
+  set(text: string, value: V): boolean;
   /** Entries held now (never more than `maxEntries`). */
   readonly size: number;
 }
@@ -57,6 +66,19 @@ export function createBaggageCache<V>(options: BaggageCacheOptions): BaggageCach
   let ticks = 0;
   /** The entry found or stored last, checked first: one caller's baggage usually comes in runs. */
   let last: Entry<V> | undefined;
+  /** Texts offered once, by bucket key. */
+  const offered: (string | undefined)[] = new Array<string | undefined>(maxEntries).fill(undefined);
+
+  /** True on a text's second offer; the first is only noted. */
+  function offeredBefore(key: number, text: string): boolean {
+    const slot = key % maxEntries;
+    if (offered[slot] === text) {
+      offered[slot] = undefined;
+      return true;
+    }
+    offered[slot] = text;
+    return false;
+  }
 
   function touch(key: number, bucket: Entry<V>[]): void {
     buckets.delete(key);
@@ -90,10 +112,12 @@ export function createBaggageCache<V>(options: BaggageCacheOptions): BaggageCach
     },
 
     set(text, value) {
-      if (text.length > maxTextLength || text.length === 0) return;
+      if (text.length > maxTextLength || text.length === 0) return false;
       const key = bucketKey(text);
-      const bucket = buckets.get(key) ?? [];
-      const same = bucket.findIndex((entry) => entry.text === text);
+      const stored = buckets.get(key);
+      const same = stored === undefined ? -1 : stored.findIndex((entry) => entry.text === text);
+      if (same === -1 && !offeredBefore(key, text)) return false;
+      const bucket = stored ?? [];
       if (same !== -1) removeAt(bucket, same);
       else if (bucket.length >= MAX_BUCKET_LENGTH) removeAt(bucket, 0);
       const entry: Entry<V> = { text, value, key, tick: ++ticks };
@@ -105,6 +129,7 @@ export function createBaggageCache<V>(options: BaggageCacheOptions): BaggageCach
         const oldest = buckets.values().next().value as Entry<V>[];
         removeAt(oldest, 0);
       }
+      return true;
     },
 
     get size() {

@@ -22,14 +22,15 @@ export interface BaggageMember {
   readonly text: string;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Trims optional whitespace (SP / HTAB) by hand: a `\s+$` regex is quadratic on long runs. */
-function trimOws(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && isOws(s.charCodeAt(start))) start++;
-  while (end > start && isOws(s.charCodeAt(end - 1))) end--;
-  return start === 0 && end === s.length ? s : s.slice(start, end);
+/** The characters of a W3C baggage key (an RFC 7230 token), by char code. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
+  TOKEN_CHARS[c.charCodeAt(0)] = 1;
+}
+
+function isToken(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (TOKEN_CHARS[s.charCodeAt(i)] !== 1) return false;
+  return true;
 }
 
 function isOws(code: number): boolean {
@@ -46,27 +47,103 @@ function utf8Length(s: string): number {
   return bytes;
 }
 
+/**
+ * Reads a baggage header member by member, in place: the one reader of the member grammar.
+ * `parseBaggage` copies members out; the LangSmith decoder parses the metadata where it is, since
+ * a header is new on every request whose metadata is, and copying each member's parts cost more
+ * than the rest of its decode. Members without a key or "=" are skipped here; one whose key is not
+ * a token is malformed too, but `keyIsToken` tells (every reader must skip it), so a reader that
+ * matches keys it knows need not check them.
+ */
+export class BaggageReader {
+  /** The header, cut to whole members within the inbound bound. */
+  readonly text: string;
+  /** The current member, trimmed: `text[start, end)`; its key ends at `keyEnd`. */
+  start = 0;
+  end = 0;
+  keyEnd = 0;
+  /** Its value, trimmed, without properties. */
+  valueStart = 0;
+  valueEnd = 0;
+  private nextStart = 0;
+  // The first "=" (";") at or after where it was last looked for; the length when there is none.
+  // Members before it reuse it, so no character is searched twice: linear in the header.
+  private nextEq = -1;
+  private nextSemi = -1;
+
+  constructor(header: string) {
+    let text = header;
+    if (text.length > BAGGAGE_MAX_INBOUND_LENGTH) {
+      // Keep whole members only: cut at the last separator inside the bound. Without one, no
+      // member ends inside the bound, so none is read (lastIndexOf's -1 must not become a cut).
+      const cut = text.lastIndexOf(",", BAGGAGE_MAX_INBOUND_LENGTH);
+      text = cut <= 0 ? "" : text.slice(0, cut);
+    }
+    this.text = text;
+  }
+
+  /** Moves to the next member with a key and "="; false after the last. */
+  next(): boolean {
+    const text = this.text;
+    const length = text.length;
+    while (this.nextStart <= length) {
+      const comma = text.indexOf(",", this.nextStart);
+      let to = comma === -1 ? length : comma;
+      let from = this.nextStart;
+      this.nextStart = to + 1;
+      while (from < to && isOws(text.charCodeAt(from))) from++;
+      while (to > from && isOws(text.charCodeAt(to - 1))) to--;
+      if (this.nextEq < from) this.nextEq = indexOrLength(text, "=", from);
+      const eq = this.nextEq;
+      if (eq >= to || eq === from) continue;
+      let keyEnd = eq;
+      while (isOws(text.charCodeAt(keyEnd - 1))) keyEnd--;
+      if (this.nextSemi <= eq) this.nextSemi = indexOrLength(text, ";", eq + 1);
+      let valueStart = eq + 1;
+      let valueEnd = this.nextSemi < to ? this.nextSemi : to;
+      while (valueStart < valueEnd && isOws(text.charCodeAt(valueStart))) valueStart++;
+      while (valueEnd > valueStart && isOws(text.charCodeAt(valueEnd - 1))) valueEnd--;
+      this.start = from;
+      this.end = to;
+      this.keyEnd = keyEnd;
+      this.valueStart = valueStart;
+      this.valueEnd = valueEnd;
+      return true;
+    }
+    return false;
+  }
+
+  keyIsToken(): boolean {
+    return isToken(this.text, this.start, this.keyEnd);
+  }
+
+  key(): string {
+    return this.text.slice(this.start, this.keyEnd);
+  }
+
+  value(): string {
+    return this.text.slice(this.valueStart, this.valueEnd);
+  }
+
+  /** The whole member, properties included: what is passed on unchanged. */
+  member(): string {
+    return this.text.slice(this.start, this.end);
+  }
+}
+
 /** The members of a baggage header; malformed members are skipped one by one. */
 export function parseBaggage(header: string): BaggageMember[] {
-  let text = header;
-  if (text.length > BAGGAGE_MAX_INBOUND_LENGTH) {
-    // Keep whole members only: cut at the last separator inside the bound. Without one, no
-    // member ends inside the bound, so none is read (lastIndexOf's -1 must not become a cut).
-    const cut = text.lastIndexOf(",", BAGGAGE_MAX_INBOUND_LENGTH);
-    text = cut <= 0 ? "" : text.slice(0, cut);
-  }
+  const reader = new BaggageReader(header);
   const members: BaggageMember[] = [];
-  for (const part of text.split(",")) {
-    const member = trimOws(part);
-    const eq = member.indexOf("=");
-    if (eq <= 0) continue;
-    const key = trimOws(member.slice(0, eq));
-    if (!TOKEN.test(key)) continue;
-    const semi = member.indexOf(";", eq + 1);
-    const value = trimOws(semi === -1 ? member.slice(eq + 1) : member.slice(eq + 1, semi));
-    members.push({ key, value, text: member });
+  while (reader.next()) {
+    if (reader.keyIsToken()) members.push({ key: reader.key(), value: reader.value(), text: reader.member() });
   }
   return members;
+}
+
+function indexOrLength(text: string, search: string, from: number): number {
+  const at = text.indexOf(search, from);
+  return at === -1 ? text.length : at;
 }
 
 export interface SerializedBaggage {

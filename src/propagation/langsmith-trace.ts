@@ -9,9 +9,8 @@
  * (`langsmith-baggage.ts`).
  */
 import { parseDottedOrderEnds } from "../core/dotted-order.js";
-import { parseJsonSafe } from "../core/safe-json.js";
 import type { KVMap, RemoteParent, RemoteParentView } from "../core/types.js";
-import { BAGGAGE_MAX_BYTES, parseBaggage } from "./baggage.js";
+import { BAGGAGE_MAX_BYTES, BaggageReader } from "./baggage.js";
 import { createBaggageCache } from "./baggage-cache.js";
 import { type HeaderGetter, firstValue, headerValue, listValue } from "./carrier.js";
 import {
@@ -24,6 +23,7 @@ import {
   propagationCounters,
 } from "./langsmith-baggage.js";
 import { decodePercent } from "./percent.js";
+import { parsePercentJsonObject } from "./percent-json.js";
 
 export { type BaggageMemo, formatLangsmithBaggage } from "./langsmith-baggage.js";
 
@@ -37,11 +37,9 @@ export const MAX_CACHED_BAGGAGE_ENTRIES = 256;
 /**
  * The checks a decoded member must pass, as plain predicates: a member is decoded on every request
  * whose baggage is new (metadata that differs per request), and a zod parse there cost more than
- * the JSON.parse it checks. Metadata: any non-array object (JSON.parse gives string keys only, so a
- * per-key check would only cost time). Tags: non-empty (split drops empties), each within the
- * baggage bound. Project: 1–1024 characters.
+ * the decode it checks. Metadata: a JSON object (`parsePercentJsonObject` takes nothing else).
+ * Tags: non-empty (split drops empties), each within the baggage bound. Project: 1–1024 characters.
  */
-const isMetadata = (value: unknown): value is KVMap => typeof value === "object" && value !== null && !Array.isArray(value);
 const MAX_TAG_LENGTH = BAGGAGE_MAX_BYTES;
 
 /** What the LangSmith codec carries for one run. */
@@ -102,13 +100,6 @@ export function inboundBaggageCacheStats(): { entries: number; hits: number; mis
 /** Metadata is a flat map in practice; deeper than this it would cost every outbound header a deep walk. */
 const MAX_METADATA_DEPTH = 64;
 
-function decodeMetadata(value: string): KVMap | undefined {
-  const text = decodePercent(value);
-  if (text === undefined) return undefined;
-  const parsed = parseJsonSafe(text, BAGGAGE_MAX_BYTES * 8, MAX_METADATA_DEPTH);
-  return isMetadata(parsed) ? parsed : undefined;
-}
-
 /**
  * Tags are not trimmed: a space inside a percent-encoded value is content (as in both SDKs).
  * Repeats are dropped here, once per decode, rather than by every run made from the result; one
@@ -117,10 +108,9 @@ function decodeMetadata(value: string): KVMap | undefined {
 function decodeTags(value: string): string[] | undefined {
   const text = decodePercent(value);
   if (text === undefined) return undefined;
-  const parts = text.split(",");
-  if (parts.length === 1) return text === "" ? [] : text.length > MAX_TAG_LENGTH ? undefined : parts;
+  if (!text.includes(",")) return text === "" ? [] : text.length > MAX_TAG_LENGTH ? undefined : [text];
   const tags = new Set<string>();
-  for (const tag of parts) {
+  for (const tag of text.split(",")) {
     if (tag.length > MAX_TAG_LENGTH) return undefined;
     if (tag !== "") tags.add(tag);
   }
@@ -134,27 +124,25 @@ function decodeProject(value: string): string | undefined {
 
 /** Bad members are ignored one by one; of repeated good ones the last wins. */
 function decodeBaggage(header: string): DecodedBaggage {
-  let metadata: KVMap = {};
-  let tags: string[] = [];
+  let metadata: KVMap | undefined;
+  let tags: readonly string[] = NO_TAGS;
   let projectName: string | undefined;
-  const foreignBaggage: string[] = [];
-  for (const member of parseBaggage(header)) {
-    switch (member.key) {
-      case METADATA_KEY:
-        metadata = decodeMetadata(member.value) ?? metadata;
-        break;
-      case TAGS_KEY:
-        tags = decodeTags(member.value) ?? tags;
-        break;
-      case PROJECT_KEY:
-        projectName = decodeProject(member.value) ?? projectName;
-        break;
-      default:
-        // Other LangSmith members (replicas, addresses) may carry destinations: never relayed.
-        if (!member.key.startsWith("langsmith-")) foreignBaggage.push(member.text);
+  let foreignBaggage: string[] | undefined;
+  const member = new BaggageReader(header);
+  while (member.next()) {
+    const key = member.key();
+    if (key === METADATA_KEY) {
+      metadata = parsePercentJsonObject(member.text, member.valueStart, member.valueEnd, MAX_METADATA_DEPTH) ?? metadata;
+    } else if (key === TAGS_KEY) {
+      tags = decodeTags(member.value()) ?? tags;
+    } else if (key === PROJECT_KEY) {
+      projectName = decodeProject(member.value()) ?? projectName;
+    } else if (!key.startsWith("langsmith-") && member.keyIsToken()) {
+      // Other LangSmith members (replicas, addresses) may carry destinations: never relayed.
+      (foreignBaggage ??= []).push(member.member());
     }
   }
-  return { metadata, tags, projectName, foreignBaggage };
+  return { metadata: metadata ?? {}, tags, projectName, foreignBaggage: foreignBaggage ?? NO_TAGS };
 }
 
 function isFlat(metadata: Readonly<KVMap>): boolean {
@@ -163,8 +151,9 @@ function isFlat(metadata: Readonly<KVMap>): boolean {
 }
 
 /**
- * Decoded baggage, from the cache when this text was seen before. Only flat metadata is cached:
- * readers copy the metadata shallowly, so nested values would be shared between requests.
+ * Decoded baggage, from the cache when this text was seen before (the cache keeps a text from its
+ * second decode on). Only flat metadata is cached: readers copy the metadata shallowly, so nested
+ * values would be shared between requests.
  */
 function readBaggage(header: string): DecodedBaggage {
   const cached = decodedBaggage.get(header);
@@ -174,12 +163,12 @@ function readBaggage(header: string): DecodedBaggage {
   }
   cacheCounters.misses++;
   const decoded = decodeBaggage(header);
-  if (header.length <= MAX_CACHED_BAGGAGE_LENGTH && isFlat(decoded.metadata)) {
+  if (header.length <= MAX_CACHED_BAGGAGE_LENGTH && isFlat(decoded.metadata) && decodedBaggage.set(header, decoded)) {
     // The arrays are frozen; the metadata is not (copying a frozen object is three times slower),
     // so readers must copy it, as `RemoteParentView` says.
     Object.freeze(decoded.tags);
     Object.freeze(decoded.foreignBaggage);
-    decodedBaggage.set(header, Object.freeze(decoded));
+    Object.freeze(decoded);
   }
   return decoded;
 }

@@ -34,14 +34,14 @@ const WELL_FORMED_PREFIX = new RegExp(
 const REPLACEMENT = "\ufffd";
 
 /** The value of a hex digit's char code, or -1. */
-function hexDigit(code: number): number {
+export function hexDigit(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;
   const lower = code | 0x20;
   return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }
 
 /** The byte of the escape `%XY` at `i`, or -1 when it is not one. */
-function escapedByte(value: string, i: number): number {
+export function escapedByte(value: string, i: number): number {
   if (i + 2 >= value.length) return -1;
   const high = hexDigit(value.charCodeAt(i + 1));
   const low = hexDigit(value.charCodeAt(i + 2));

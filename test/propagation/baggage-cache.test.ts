@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createBaggageCache } from "../../src/propagation/baggage-cache.js";
+import { type BaggageCache, createBaggageCache } from "../../src/propagation/baggage-cache.js";
 import { headerGetter } from "../../src/propagation/carrier.js";
 import {
   MAX_CACHED_BAGGAGE_ENTRIES,
@@ -12,11 +12,30 @@ import { RunTree } from "../../src/run-tree/run-tree.js";
 const TRACE = "20260314T150926535897Z0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 const meta = (o: unknown) => `langsmith-metadata=${encodeURIComponent(JSON.stringify(o))}`;
 
+/** Offers `text` twice, which stores it (the first offer is only noted). */
+function keep<V>(cache: BaggageCache<V>, text: string, value: V): void {
+  cache.set(text, value);
+  cache.set(text, value);
+}
+
 describe("createBaggageCache", () => {
+  it("stores a text on its second offer, so one seen once takes no entry", () => {
+    const cache = createBaggageCache<number>({ maxEntries: 256, maxTextLength: 1024 });
+    expect(cache.set("a=1", 1)).toBe(false);
+    expect(cache.get("a=1")).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(cache.set("a=1", 1)).toBe(true);
+    expect(cache.get("a=1")).toBe(1);
+    // 10,000 texts offered once each (a request id per baggage) store nothing and evict nothing.
+    for (let i = 0; i < 10_000; i++) expect(cache.set(`request=${i}`, i)).toBe(false);
+    expect(cache.size).toBe(1);
+    expect(cache.get("a=1")).toBe(1);
+  });
+
   it("stays within maxEntries under 10,000 distinct texts", () => {
     const cache = createBaggageCache<number>({ maxEntries: 256, maxTextLength: 1024 });
     for (let i = 0; i < 10_000; i++) {
-      cache.set(`k=${i}`, i);
+      keep(cache, `k=${i}`, i);
       expect(cache.size).toBeLessThanOrEqual(256);
     }
     expect(cache.size).toBe(256);
@@ -26,17 +45,17 @@ describe("createBaggageCache", () => {
 
   it("never keeps a text over maxTextLength", () => {
     const cache = createBaggageCache<number>({ maxEntries: 8, maxTextLength: 10 });
-    cache.set("x".repeat(11), 1);
+    keep(cache, "x".repeat(11), 1);
     expect(cache.size).toBe(0);
     expect(cache.get("x".repeat(11))).toBeUndefined();
   });
 
   it("keeps an entry that is hit while many others come and go", () => {
     const cache = createBaggageCache<string>({ maxEntries: 16, maxTextLength: 100 });
-    cache.set("hot", "v");
+    keep(cache, "hot", "v");
     for (let i = 0; i < 1000; i++) {
       expect(cache.get("hot")).toBe("v");
-      cache.set(`cold-${i}`, "c");
+      keep(cache, `cold-${i}`, "c");
     }
     expect(cache.get("hot")).toBe("v");
   });
@@ -45,7 +64,7 @@ describe("createBaggageCache", () => {
     // Same length, same first/middle/last characters: only a full comparison separates them.
     const texts = ["aXbYcZd=1", "aQbWcEd=1", "aRbTcUd=1", "aIbOcPd=1", "aAbScDd=1", "aFbGcHd=1"];
     const cache = createBaggageCache<string>({ maxEntries: 64, maxTextLength: 100 });
-    for (const t of texts) cache.set(t, t.toLowerCase());
+    for (const t of texts) keep(cache, t, t.toLowerCase());
     expect(cache.size).toBeLessThanOrEqual(64);
     for (const t of texts) {
       const got = cache.get(t);
@@ -57,10 +76,10 @@ describe("createBaggageCache", () => {
 
   it("never answers for a text it let go, even the one looked up last", () => {
     const cache = createBaggageCache<number>({ maxEntries: 2, maxTextLength: 100 });
-    cache.set("a=1", 1);
+    keep(cache, "a=1", 1);
     expect(cache.get("a=1")).toBe(1);
-    cache.set("b=2", 2);
-    cache.set("c=3", 3);
+    keep(cache, "b=2", 2);
+    keep(cache, "c=3", 3);
     expect(cache.size).toBe(2);
     expect(cache.get("a=1")).toBeUndefined();
     expect(cache.get("c=3")).toBe(3);
@@ -68,7 +87,7 @@ describe("createBaggageCache", () => {
     const same = createBaggageCache<number>({ maxEntries: 64, maxTextLength: 100 });
     const texts = ["aXbYcZd=1", "aQbWcEd=1", "aRbTcUd=1", "aIbOcPd=1", "aAbScDd=1"];
     texts.forEach((t, i) => {
-      same.set(t, i);
+      keep(same, t, i);
       expect(same.get(t)).toBe(i);
     });
     expect(same.get(texts[0] as string)).toBeUndefined();
@@ -77,8 +96,8 @@ describe("createBaggageCache", () => {
 
   it("replaces the value of a text set twice without growing", () => {
     const cache = createBaggageCache<number>({ maxEntries: 4, maxTextLength: 100 });
-    cache.set("a=1", 1);
-    cache.set("a=1", 2);
+    keep(cache, "a=1", 1);
+    expect(cache.set("a=1", 2)).toBe(true);
     expect(cache.size).toBe(1);
     expect(cache.get("a=1")).toBe(2);
   });
@@ -121,6 +140,8 @@ describe("decoded inbound baggage", () => {
 
   it("reuses a decode for the same baggage text, whatever the trace", () => {
     const baggage = `${meta({ caller: "svc-a" })},langsmith-project=reuse`;
+    // The second decode of a text is the one kept.
+    read(baggage);
     read(baggage);
     const before = inboundBaggageCacheStats();
     const other = "20260314T150926535899Z0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c";

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseBaggage } from "../../src/propagation/baggage.js";
 import { headerGetter } from "../../src/propagation/carrier.js";
 import { extractLangsmith, formatLangsmithHeaders, propagationStats } from "../../src/propagation/langsmith-trace.js";
 
@@ -13,6 +15,21 @@ function extract(carrier: unknown) {
 }
 
 describe("extractLangsmith", () => {
+  it("relays exactly the well-formed members parseBaggage reads that are not LangSmith's, in order", () => {
+    const key = fc.constantFrom("vendor", "langsmith-tags", "langsmith-other", "langsmith-metadata", "bad key", "k\u00e9", "", "x;y");
+    const member = fc
+      .tuple(fc.constantFrom("", " ", "\t"), key, fc.constantFrom("=", " = ", ""), fc.string({ maxLength: 6 }), fc.constantFrom("", ";p", ";p=1"))
+      .map(([ws, k, eq, v, props]) => `${ws}${k}${eq}${v.replace(/,/g, "")}${props}${ws}`);
+    fc.assert(
+      fc.property(fc.array(member, { maxLength: 6 }), (members) => {
+        const baggage = members.join(",");
+        const relayed = parseBaggage(baggage).filter((m) => !m.key.startsWith("langsmith-")).map((m) => m.text);
+        expect(extract({ "langsmith-trace": TRACE, baggage })?.foreignBaggage).toEqual(relayed);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   it("reads ids, dotted order and baggage", () => {
     const parent = extract({
       "langsmith-trace": TRACE,
