@@ -81,8 +81,6 @@ function allocate(size: number, max = 2 * size): Uint8Array<ArrayBuffer> {
 
 /** A buffer grows by doubling up to this step, then by the step: its growth stays a small part of the bound. */
 const MAX_GROWTH_BYTES = 1024 * 1024;
-/** Shorter strings reserve 3 bytes a character (UTF-8's most) without counting; longer ones are counted. */
-const COUNT_FROM_CHARS = 256;
 
 /**
  * Returns a finished body's buffer for reuse. Call it only once nothing can read the body any
@@ -160,11 +158,14 @@ export class ByteWriter {
     this.#length += piece.length;
   }
 
-  /** Appends a string as UTF-8 (a UTF-16 unit is at most 3 bytes: short strings reserve that much). */
-  text(piece: string): void {
-    // Counted when the most it could take would grow the buffer: it grows by what it needs, no more.
+  /**
+   * Appends a string as UTF-8. `byteLength`, when the caller has counted it already, spares a count;
+   * without it, a UTF-16 unit is taken at 3 bytes (UTF-8's most) while that fits the buffer, and
+   * the string is counted only when it might not: the buffer grows by what it needs, no more.
+   */
+  text(piece: string, byteLength?: number): void {
     const most = piece.length * 3;
-    const target = this.#reserve(piece.length < COUNT_FROM_CHARS && this.#length + most <= this.#bytes.length ? most : utf8Length(piece));
+    const target = this.#reserve(byteLength ?? (this.#length + most <= this.#bytes.length ? most : utf8Length(piece)));
     if (hasUtf8Write) {
       this.#length += (target as NodeLikeBuffer).utf8Write(piece, this.#length);
     } else {

@@ -23,8 +23,9 @@ function boundary(): string {
  * parameter of its Content-Type, in bytes, as the langsmith SDKs send it.
  */
 function writePart(out: ByteWriter, open: string, name: string, json: string): void {
-  out.text(`${open}${name}"\r\nContent-Type: application/json; length=${utf8Length(json)}\r\n\r\n`);
-  out.text(json);
+  const bytes = utf8Length(json);
+  out.text(`${open}${name}"\r\nContent-Type: application/json; length=${bytes}\r\n\r\n`);
+  out.text(json, bytes);
   out.text("\r\n");
 }
 
