@@ -141,7 +141,8 @@ function placeholderConfig(remote: RemoteParentView, inheritArgs: RunTreeInherit
     error: args?.error,
     extra: args?.extra,
     metadata: args?.metadata,
-    tags: args?.tags,
+    // The local tags reach the run inside the subtree tags `fromHeaders` hands over: not twice.
+    tags: undefined,
     events: args?.events,
     serialized: args?.serialized,
     reference_example_id: args?.reference_example_id,
