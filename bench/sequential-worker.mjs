@@ -1,24 +1,26 @@
 /**
  * One library's sequential workload for `bench/sequential.bench.ts`, in its own process:
  *
- *   node bench/sequential-worker.mjs <tracewire|langsmith|otel> <calls> <backendUrl>
+ *   node bench/sequential-worker.mjs <tracewire|langsmith|otel> <calls> <backendUrl> [yieldEvery]
  *
  * `<calls>` awaited traced calls one after another, each a root with one child (2 runs), with
- * one turn of the event loop (`setImmediate`) every 1,024 calls, as a batch job that awaits each
- * item would; then the exporter's flush (which resolves once the backend acknowledged every run).
+ * one turn of the event loop (`setImmediate`) every `yieldEvery` calls (default 1,024, as a batch
+ * job that awaits each item would; 1 leaves the loop free between calls, so what delays it is the
+ * library's own work, not the caller's); then the exporter's flush (which resolves once the backend acknowledged every run).
  * Prints one JSON line: seconds from the first call to the flush resolved, peak RSS (getrusage)
  * and the event loop's p99 delay over the whole run (monitorEventLoopDelay).
  * tracewire and langsmith post to `<backendUrl>` (LangSmith API); otel to `<backendUrl>/v1/traces`.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
-const [lib, callsText, url] = process.argv.slice(2);
+const [lib, callsText, url, yieldText = "1024"] = process.argv.slice(2);
 const calls = Number(callsText);
-if (!["tracewire", "langsmith", "otel"].includes(lib) || !Number.isSafeInteger(calls) || calls <= 0 || !url) {
-  console.error("usage: node bench/sequential-worker.mjs <tracewire|langsmith|otel> <calls> <backendUrl>");
+const YIELD_EVERY = Number(yieldText);
+const valid = (n) => Number.isSafeInteger(n) && n > 0;
+if (!["tracewire", "langsmith", "otel"].includes(lib) || !valid(calls) || !valid(YIELD_EVERY) || !url) {
+  console.error("usage: node bench/sequential-worker.mjs <tracewire|langsmith|otel> <calls> <backendUrl> [yieldEvery]");
   process.exit(2);
 }
-const YIELD_EVERY = 1024;
 
 async function setup() {
   if (lib === "otel") {
