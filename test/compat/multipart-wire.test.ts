@@ -24,100 +24,36 @@
  * The differences found must be exactly the allow-listed ones for the ops sent: a new difference
  * fails the test, and so does one that went away (its entry is then stale and must be removed).
  */
-import { once } from "node:events";
-import { type Server, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { gunzipSync } from "node:zlib";
 import { Client as LsClient, RunTree as LsRunTree } from "langsmith";
-import { Response } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseBoundary, readMultipart } from "../../src/collector/multipart.js";
 import { Client, RunTree } from "../../src/index.js";
-import { closeServer } from "../helpers/servers.js";
+import { type WirePart as Part, type RawBackend, type ReceivedRequest, readParts, startRawBackend } from "../helpers/multipart-backend.js";
 
-/** LangSmith's `/info`: multipart ingest on (langsmith reads `batch_ingest_config.use_multipart_endpoint`, default true), gzip off so bodies arrive as written. */
-const INFO = {
-  version: "0.10.0",
-  batch_ingest_config: {
-    use_multipart_endpoint: true,
-    size_limit: 100,
-    size_limit_bytes: 20 * 1024 * 1024,
-    scale_up_qsize_trigger: 1000,
-    scale_up_nthreads_limit: 16,
-    scale_down_nempty_trigger: 4,
-  },
-  instance_flags: { gzip_body_enabled: false, zstd_compression_enabled: false },
-};
-
-interface Received {
-  method: string;
-  path: string;
-  contentType: string;
-  body: Buffer;
-}
-
-interface Backend {
-  url: string;
-  /** Every request but `GET /info`, in arrival order. */
-  received: Received[];
-  server: Server;
-}
-
-const open: Server[] = [];
+const open: RawBackend[] = [];
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((server) => closeServer(server)));
+  await Promise.all(open.splice(0).map((backend) => backend.close()));
 });
 
-async function startBackend(): Promise<Backend> {
-  const received: Received[] = [];
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    let body = Buffer.concat(chunks);
-    if (req.method === "GET" && req.url === "/info") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(INFO));
-      return;
-    }
-    if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
-    received.push({ method: req.method ?? "", path: req.url ?? "", contentType: String(req.headers["content-type"]), body });
-    res.writeHead(req.url === "/runs/multipart" ? 202 : 404, { "content-type": "application/json" }).end("{}");
-  });
-  open.push(server);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, server };
+async function startBackend(): Promise<RawBackend> {
+  const backend = await startRawBackend();
+  open.push(backend);
+  return backend;
 }
 
-interface WirePart {
-  /** `post.<id>`, `patch.<id>.outputs`, … */
-  name: string;
+/** A part with its name split: `<op>.<id>[.<field>]`, `field` `""` for the run's main part. */
+interface WirePart extends Part {
   op: string;
   id: string;
-  /** `""` for the run's main part. */
   field: string;
-  contentType: string | undefined;
-  filename: string | undefined;
-  bytes: number;
-  json: unknown;
 }
 
-/** A multipart body's parts, read by the collector's parser and checked against undici's. */
-async function partsOf(request: Received): Promise<WirePart[]> {
-  const boundary = parseBoundary(request.contentType);
-  expect(boundary, request.contentType).toBeDefined();
-  const parts: WirePart[] = [];
-  await readMultipart(request.body, boundary as string, 10_000, (part) => {
+/** A body's parts (read by two parsers that must agree: see readParts), with their names split. */
+async function partsOf(request: ReceivedRequest): Promise<WirePart[]> {
+  return (await readParts(request)).map((part) => {
     const [op = "", id = "", field = "", ...rest] = part.name.split(".");
     expect(rest, part.name).toEqual([]);
-    const text = part.data.toString("utf8");
-    parts.push({ name: part.name, op, id, field, contentType: part.contentType, filename: part.filename, bytes: part.data.byteLength, json: JSON.parse(text) });
+    return { ...part, op, id, field };
   });
-  // An independent reader (undici's, as a server framework would use) sees the same parts.
-  const form = await new Response(request.body, { headers: { "content-type": request.contentType } }).formData();
-  const viaUndici: [string, unknown][] = [];
-  for (const [name, value] of form) viaUndici.push([name, JSON.parse(typeof value === "string" ? value : await value.text())]);
-  expect(viaUndici).toEqual(parts.map((p) => [p.name, p.json]));
-  return parts;
 }
 
 const ROOT_ID = "0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
@@ -164,7 +100,7 @@ async function record(RunTreeClass: new (config: Record<string, unknown>) => Any
   await flush();
 }
 
-async function tracewireBodies(split: boolean): Promise<Received[]> {
+async function tracewireBodies(split: boolean): Promise<ReceivedRequest[]> {
   const backend = await startBackend();
   // Only the scenario's flushes send: with the default 100 ms delay a slow machine could send a
   // waiting create before its end joins it, and the shapes would differ by timing, not by design.
@@ -177,7 +113,7 @@ async function tracewireBodies(split: boolean): Promise<Received[]> {
   return backend.received;
 }
 
-async function langsmithBodies(split: boolean): Promise<Received[]> {
+async function langsmithBodies(split: boolean): Promise<ReceivedRequest[]> {
   const backend = await startBackend();
   const client = new LsClient({ apiUrl: backend.url, apiKey: "test", autoBatchTracing: true });
   await record(LsRunTree as never, client, () => client.awaitPendingTraceBatches(), split);
@@ -287,7 +223,7 @@ function compare(ours: WirePart[], theirs: WirePart[]): string[] {
 }
 
 /** Checks that hold for each side on its own: headers, lengths, names, the payloads as recorded. */
-function checkOwnParts(side: Side, requests: Received[], parts: WirePart[]): void {
+function checkOwnParts(side: Side, requests: ReceivedRequest[], parts: WirePart[]): void {
   // Only multipart ingest: no fallback to /runs/batch or single-run endpoints.
   expect(requests.map((r) => `${r.method} ${r.path}`), side).toEqual(requests.map(() => "POST /runs/multipart"));
   for (const part of parts) {
