@@ -27,7 +27,11 @@ export const DEFAULTS = {
   warningIntervalMs: 60_000,
 } as const;
 
-export type DropReason = "queue_full" | "rejected" | "retries_exhausted" | "too_large";
+/**
+ * Why runs were dropped. `invalid_id`: the run's id, trace_id or parent_run_id is not a UUID
+ * (LangSmith requires UUIDs, and an id is written into its multipart part names).
+ */
+export type DropReason = "queue_full" | "rejected" | "retries_exhausted" | "too_large" | "invalid_id";
 
 /**
  * A warning about dropped runs, as `onWarning` sees it (and as stderr shows `message`): at most

@@ -13,6 +13,7 @@
 import { v7 } from "uuid";
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID_SHAPE_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Random bytes drawn from the CSPRNG in large blocks: the call's fixed cost is paid once per
@@ -83,4 +84,13 @@ export function uuid7FromTime(timestamp: number | string): string {
 /** Lower-case canonical UUID text, the only form the wire formats use. */
 export function isUuid(value: string): boolean {
   return value.length === 36 && UUID_SHAPE.test(value);
+}
+
+/**
+ * UUID text in either case: what LangSmith takes as a run id (langsmith JS's `assertUuid` and
+ * the backend accept upper-case digits too). Hex digits and dashes only, so it is safe in a
+ * multipart part name.
+ */
+export function isUuidAnyCase(value: unknown): value is string {
+  return typeof value === "string" && value.length === 36 && UUID_SHAPE_ANY_CASE.test(value);
 }

@@ -42,6 +42,7 @@ const MEANING: Record<DropReason, string> = {
   rejected: "the backend refused them",
   retries_exhausted: "sending kept failing until the retry deadline",
   too_large: "a run is too large to send (maxBatchBytes, or the backend's own limit)",
+  invalid_id: "a run's id, trace_id or parent_run_id is not a UUID, as LangSmith requires",
 };
 
 /** `text` fit for one log line: credentials redacted, control characters gone, length bounded. */

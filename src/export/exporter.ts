@@ -11,7 +11,7 @@ import { BatchBody, type RunIds } from "./body.js";
 import { type DropCause, type DropWarnings, createDropWarnings } from "./drop-warnings.js";
 import { type BackendProbe, type BatchEncoder, createLangsmithEncoder } from "./encoder.js";
 import { RunQueue } from "./queue.js";
-import type { RunRecord } from "./records.js";
+import { type RunRecord, invalidIdOf } from "./records.js";
 import { type RetryingSender, type SendResult, createRetryingSender } from "./retry.js";
 import { readSpilled, removeSpilled, spillBody } from "./spill.js";
 import type { Transport } from "./transport.js";
@@ -64,7 +64,7 @@ export class BatchExporter {
   /** A microtask will start sealed bodies (see `#sendSoon`). */
   #sendScheduled = false;
   readonly #counts = { sentRuns: 0, requests: 0, bytesSent: 0, spilledRuns: 0 };
-  readonly #dropped: Record<DropReason, number> = { queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0 };
+  readonly #dropped: Record<DropReason, number> = { queue_full: 0, rejected: 0, retries_exhausted: 0, too_large: 0, invalid_id: 0 };
   readonly #warnings: DropWarnings;
 
   constructor(
@@ -106,6 +106,13 @@ export class BatchExporter {
   enqueue(record: RunRecord): void {
     // The run was counted (and reported) when its create was dropped: its update goes with it.
     if (record.op === "patch" && this.#droppedCreates.delete(record.id)) return;
+    // Checked here, where every run enters, not by the caller: a bad id must cost its own run
+    // only, never the batch it would have been written into (nor throw into the user's code).
+    const invalidId = invalidIdOf(record);
+    if (invalidId !== undefined) {
+      this.#rememberDroppedCreate(record);
+      return this.#drop("invalid_id", [record], { detail: invalidId });
+    }
     const { maxBatchBytes, maxBatchRuns } = this.#options;
     const q = this.#queue;
     if (record.bytes > maxBatchBytes) {

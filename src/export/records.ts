@@ -5,6 +5,7 @@
  * keyed loop is slower to interpret, and its optimized code took V8 several times longer to
  * compile, which is most of what a process spends on its first few thousand runs.
  */
+import { isUuidAnyCase } from "../core/ids.js";
 import type { KVMap } from "../core/types.js";
 
 /** Payload fields sent as their own multipart parts (LangSmith's part names), in part order. */
@@ -98,6 +99,40 @@ export function estimateBytes(main: KVMap, parts: Payloads): number {
     partBytes(parts.error) +
     partBytes(parts.serialized)
   );
+}
+
+/** An id as a warning quotes it: JSON (quotes and line breaks escaped), at most 64 characters of it. */
+function quotedId(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value) : String(value);
+}
+
+/** The last trace id and parent id `invalidIdOf` found valid. */
+let validTraceId = "";
+let validParentId = "";
+
+/**
+ * Why the record cannot be sent, or undefined: its id, trace id or parent id is not a UUID.
+ * LangSmith requires UUIDs, and the id is written into the record's multipart part names, where
+ * a quote or a line break would corrupt the body for every run sent with it. A missing trace id
+ * fails too (multipart ingest requires one). Either case is taken, as langsmith's own check
+ * takes it. A record without a `parent_run_id` in `main` (a root, or an OTLP record, whose `main`
+ * is its span) has none to check.
+ */
+export function invalidIdOf(record: RunRecord): string | undefined {
+  const { id, traceId } = record;
+  if (!isUuidAnyCase(id)) return `id ${quotedId(id)} is not a UUID`;
+  // A trace's runs come in a row and share their trace (and often their parent): an id already
+  // found valid, or the run's own, is not checked again.
+  if (traceId !== id && traceId !== validTraceId) {
+    if (!isUuidAnyCase(traceId)) return `trace_id ${quotedId(traceId)} of run ${quotedId(id)} is not a UUID`;
+    validTraceId = traceId;
+  }
+  const parent = record.main.parent_run_id;
+  if (parent != null && parent !== traceId && parent !== validParentId) {
+    if (!isUuidAnyCase(parent)) return `parent_run_id ${quotedId(parent)} of run ${quotedId(id)} is not a UUID`;
+    validParentId = parent;
+  }
+  return undefined;
 }
 
 /**

@@ -258,7 +258,7 @@ describe("spans leave when runs end", () => {
     }
     await client.flush();
     expect(spansOf(server).map((s) => s.name).sort()).toEqual(["run-0", "run-1"]);
-    expect(client.stats().dropped).toEqual({ queue_full: 1, rejected: 0, retries_exhausted: 0, too_large: 0 });
+    expect(client.stats().dropped).toEqual({ queue_full: 1, rejected: 0, retries_exhausted: 0, too_large: 0, invalid_id: 0 });
   });
   it("[12.4] a waiting run counts its strings at their real width: two runs of 100k wide characters do not fit in 300 kB", async () => {
     const drops: DropReason[] = [];
