@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { v7 as referenceV7, validate, version } from "uuid";
 import { describe, expect, it } from "vitest";
-import { isUuid, uuid7, uuid7FromTime } from "../../src/core/ids.js";
+import { isUuid, isUuidAnyCase, uuid7, uuid7FromTime } from "../../src/core/ids.js";
 
 /** The 48-bit millisecond field of a UUID v7. */
 const msOf = (id: string) => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
@@ -59,5 +60,27 @@ describe("uuid7FromTime", () => {
   it("refuses what is not a time", () => {
     expect(() => uuid7FromTime("not a date")).toThrow(TypeError);
     expect(() => uuid7FromTime(Number.NaN)).toThrow(TypeError);
+  });
+});
+
+describe("isUuidAnyCase", () => {
+  const shape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+  it("takes UUID text in either case and nothing else", () => {
+    const id = uuid7();
+    expect(isUuidAnyCase(id)).toBe(true);
+    expect(isUuidAnyCase(id.toUpperCase())).toBe(true);
+    for (const bad of [`${id.slice(0, 35)}"`, `${id.slice(0, 35)}\n`, id.replace(/-/g, "_"), `${id}0`, id.slice(1), "", 42, undefined, null]) {
+      expect(isUuidAnyCase(bad), String(bad)).toBe(false);
+    }
+    // A character past U+007F whose low byte is a hex digit is not one.
+    expect(isUuidAnyCase(`\u0130${id.slice(1)}`)).toBe(false);
+  });
+
+  it("answers as the case-blind UUID pattern for any 36-character text near a UUID", () => {
+    const near = fc
+      .tuple(fc.constantFrom(uuid7(), uuid7().toUpperCase()), fc.nat(35), fc.string({ minLength: 1, maxLength: 1, unit: "binary" }))
+      .map(([id, at, c]) => id.slice(0, at) + c + id.slice(at + 1));
+    fc.assert(fc.property(fc.oneof(near, fc.string({ minLength: 36, maxLength: 36 })), (text) => isUuidAnyCase(text) === shape.test(text)), { numRuns: 20_000 });
   });
 });
