@@ -3,7 +3,7 @@
  * serialised again (JSON.stringify was ~6% of ingest). A line is only built when re-reading it
  * gives the very entry ingest stored (see `RawRunText.usable`); otherwise the store stringifies.
  */
-import type { LogEntry } from "./run-schema.js";
+import { type LogEntry, hasUpperCaseIds } from "./run-schema.js";
 
 const lines = new WeakMap<LogEntry, string>();
 
@@ -46,6 +46,8 @@ export class RawRunText {
     const run = entry.run;
     // Times given as epoch milliseconds are stored as ISO strings: the text no longer says them.
     if (typeof run.start_time === "number" || typeof run.end_time === "number") return;
+    // Upper-case ids are stored in lower case (see run-schema.ts): neither does the text say them.
+    if (hasUpperCaseIds(run)) return;
     lines.set(entry, `{"op":${JSON.stringify(entry.op)},"run":{${this.#members.join(",")}}}`);
   }
 

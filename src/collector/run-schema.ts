@@ -4,7 +4,7 @@
  * it). Unknown fields pass through untouched, so what LangSmith's SDKs send is kept whole.
  */
 import { TracewireError } from "../core/errors.js";
-import { isUuid } from "../core/ids.js";
+import { isUuidAnyCase } from "../core/ids.js";
 import type { KVMap } from "../core/types.js";
 
 /** A run as the collector holds it: every field it was sent, creates and updates merged. */
@@ -37,7 +37,7 @@ const isPlainObject = (value: unknown): value is KVMap => typeof value === "obje
  */
 function runProblem(run: unknown): string | undefined {
   if (!isPlainObject(run)) return "run: expected an object";
-  if (typeof run.id !== "string" || !isUuid(run.id)) return "run.id: expected a UUID";
+  if (!isUuidAnyCase(run.id)) return "run.id: expected a UUID";
   for (const key of TEXT_FIELDS) {
     const value = run[key];
     if (value != null && typeof value !== "string") return `run.${key}: expected a string or null`;
@@ -59,7 +59,36 @@ export function checkEntry(value: unknown): { entry: LogEntry } | { problem: str
   return problem === undefined ? { entry: value as unknown as LogEntry } : { problem };
 }
 
-/** Throws `InvalidRunError` for the first entry that is not valid. */
+const UPPER_HEX = /[A-F]/;
+const UPPER_HEX_ALL = /[A-F]/g;
+const ID_FIELDS = ["id", "trace_id", "parent_run_id"] as const;
+
+/** Whether `lowerIds` would change the run: an id (or the dotted order) holds an upper-case hex digit. */
+export function hasUpperCaseIds(run: StoredRun): boolean {
+  for (const key of ID_FIELDS) {
+    const value = run[key];
+    if (typeof value === "string" && UPPER_HEX.test(value) && isUuidAnyCase(value)) return true;
+  }
+  return typeof run.dotted_order === "string" && UPPER_HEX.test(run.dotted_order);
+}
+
+/**
+ * Ids in lower case, as LangSmith stores and returns them: a run sent with an upper-case id (which
+ * LangSmith and the SDKs accept) is then found by its update and by its children under one id.
+ * Only UUIDs change (a trace id of another shape is kept as sent), and in a dotted order only its
+ * hex digits: its stamps' T and Z stay.
+ */
+function lowerIds(run: StoredRun): void {
+  if (!hasUpperCaseIds(run)) return;
+  for (const key of ID_FIELDS) {
+    const value = run[key];
+    if (isUuidAnyCase(value)) run[key] = value.toLowerCase();
+  }
+  const order = run.dotted_order;
+  if (typeof order === "string") run.dotted_order = order.replace(UPPER_HEX_ALL, (digit) => digit.toLowerCase());
+}
+
+/** Throws `InvalidRunError` for the first entry that is not valid; puts the ids of valid ones in lower case. */
 export function assertEntries(entries: readonly LogEntry[]): void {
   for (const entry of entries) {
     const checked = checkEntry(entry);
@@ -68,4 +97,5 @@ export function assertEntries(entries: readonly LogEntry[]): void {
       throw new InvalidRunError(`invalid run${id}: ${checked.problem}`);
     }
   }
+  for (const entry of entries) lowerIds(entry.run);
 }

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InvalidRunError, RunStore } from "../../src/collector/run-store.js";
+import { Client } from "../../src/export/client.js";
+import { RunTree } from "../../src/run-tree/run-tree.js";
 import { type Collector, startCollector } from "../../src/collector/server.js";
 
 let dir: string;
@@ -25,6 +27,36 @@ function run(name: unknown): Record<string, unknown> {
 }
 
 describe("run store validation", () => {
+  it("takes upper-case UUIDs, as LangSmith does, and keeps them in lower case: the update and the child find their run", async () => {
+    collector = await startCollector({ port: 0, dataDir: dir });
+    const client = new Client({ apiUrl: collector.url });
+    const rootId = randomUUID().toUpperCase();
+    const root = new RunTree({ name: "upper", id: rootId, client, project_name: "p" });
+    await root.postRun();
+    const child = root.createChild({ name: "upper-child", id: randomUUID().toUpperCase() });
+    expect(child.dotted_order).toMatch(/[A-F]/);
+    await child.postRun();
+    await client.flush(); // the creates and the updates in separate requests
+    child.end({ ok: 1 });
+    await child.patchRun();
+    root.end({ done: true });
+    await root.patchRun();
+    await client.shutdown();
+    expect(client.stats().dropped).toMatchObject({ rejected: 0, invalid_id: 0 });
+
+    const lower = rootId.toLowerCase();
+    const res = await fetch(`${collector.url}/api/traces/${lower}`);
+    expect(res.status).toBe(200);
+    const { runs } = (await res.json()) as { runs: { id: string; parent_run_id?: string }[] };
+    expect(runs.map((r) => r.id)).toEqual([lower, child.id.toLowerCase()]);
+    expect(runs[1]?.parent_run_id).toBe(lower);
+    const stored = (await (await fetch(`${collector.url}/api/traces/${lower}/runs/${child.id.toLowerCase()}`)).json()) as Record<string, unknown>;
+    expect(stored).toMatchObject({ trace_id: lower, outputs: { ok: 1 } });
+    // Only the ids' hex digits changed: the stamps keep their T and Z.
+    expect(stored.dotted_order).toBe(child.dotted_order.replace(/[A-F]/g, (c) => c.toLowerCase()));
+    expect(stored.end_time).toBeTypeOf("string");
+  });
+
   it('[12.15] a malformed run ("name": {"toString": 1}) is refused at ingest and never poisons the trace list', async () => {
     collector = await startCollector({ port: 0, dataDir: dir });
     const good = run("good");
