@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { REPO_ROOT } from "./lib/libs.js";
+import { serving, underTest } from "./lib/placement.js";
 import { formatNumber } from "./lib/report.js";
 import { type ResultRow, defineBench } from "./lib/types.js";
 
@@ -49,7 +50,8 @@ interface Running {
 /** `tracewire dev --port 0` in its own process; resolves once it prints its URL. */
 async function startCollector(snapshot: Snapshot, dataDir: string): Promise<Running> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(snapshot.dir, "dist", "cli.js"), "dev", "--port", "0", "--data-dir", dataDir], {
+  const [command, args] = underTest([join(snapshot.dir, "dist", "cli.js"), "dev", "--port", "0", "--data-dir", dataDir]);
+  const child = spawn(command, args, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let output = "";
@@ -88,7 +90,8 @@ interface IngestResult {
 }
 
 async function runWorker(snapshot: Snapshot, url: string): Promise<IngestResult> {
-  const child = spawn(process.execPath, [join(snapshot.dir, "collector-ingest-worker.mjs"), String(RUNS), url], {
+  const [command, args] = serving([join(snapshot.dir, "collector-ingest-worker.mjs"), String(RUNS), url]);
+  const child = spawn(command, args, {
     cwd: snapshot.dir,
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -35,6 +35,7 @@ import {
   renderMarkdown,
 } from "./lib/report.js";
 import type { BenchContext, BenchModule } from "./lib/types.js";
+import { PLACEMENT } from "./lib/placement.js";
 
 // Before any bench module (and so langsmith) is loaded; a `--suite` child reports its own.
 const processIsolation = isolate();
@@ -190,7 +191,7 @@ async function main(): Promise<number> {
       `langsmith ${packageVersion("langsmith")}`,
       `tinybench ${packageVersion("tinybench")}`,
     ].join(", "),
-    settings: `${formatNumber(ctx.timeMs)} ms × ${ctx.rounds} rounds per task, warmup ${formatNumber(ctx.warmupMs)} ms per round; whole run ${seconds.toFixed(1)} s`,
+    settings: `${formatNumber(ctx.timeMs)} ms × ${ctx.rounds} rounds per task, warmup ${formatNumber(ctx.warmupMs)} ms per round; whole run ${seconds.toFixed(1)} s; ${PLACEMENT}`,
     filter: filters.length > 0 ? filters.join(", ") : undefined,
     warnings,
     isolation: isolationNotes.join("; "),

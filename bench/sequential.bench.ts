@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { startCollector } from "./lib/collector.js";
 import { REPO_ROOT } from "./lib/libs.js";
 import { startOtlpSink } from "./lib/otlp-sink.js";
+import { serveFromHere, underTest } from "./lib/placement.js";
 import { formatNumber } from "./lib/report.js";
 import { type LibName, type Measurement, type ResultRow, defineBench } from "./lib/types.js";
 
@@ -47,7 +48,8 @@ const CHUNKED = 1024;
 const YIELDING = 1;
 
 async function runWorker(dir: string, lib: LibName, calls: number, url: string, yieldEvery: number): Promise<WorkerResult> {
-  const child = spawn(process.execPath, [join(dir, WORKER), lib, String(calls), url, String(yieldEvery)], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+  const [command, args] = underTest([join(dir, WORKER), lib, String(calls), url, String(yieldEvery)]);
+  const child = spawn(command, args, { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString("utf8");
@@ -63,6 +65,7 @@ export default defineBench({
     `${formatNumber(CALLS)} awaited calls one after another (a root with one child each; langsmith ${formatNumber(CALLS / 10)}), ` +
     "a turn of the event loop every 1,024 calls (then again with one after every call), then flush; each library in its own process, the backend in the bench process. Every run must arrive.",
   async run(ctx) {
+    serveFromHere();
     const snapshot = snapshotBuild();
     const collector = await startCollector();
     const otlp = await startOtlpSink();

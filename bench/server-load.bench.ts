@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { startCollector } from "./lib/collector.js";
 import { startOtlpSink } from "./lib/otlp-sink.js";
 import { REPO_ROOT, loadTracewire } from "./lib/libs.js";
+import { serveFromHere, underTest } from "./lib/placement.js";
 import { formatNumber } from "./lib/report.js";
 import { type LibName, type ResultRow, defineBench } from "./lib/types.js";
 
@@ -69,7 +70,8 @@ interface VariantResult {
 }
 
 async function startServer(dir: string, variant: Variant, env: NodeJS.ProcessEnv, otlpUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(dir, WORKER), variant, otlpUrl], { cwd: dir, env, stdio: ["ignore", "pipe", "inherit"] });
+  const [command, args] = underTest([join(dir, WORKER), variant, otlpUrl]);
+  const child = spawn(command, args, { cwd: dir, env, stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -95,6 +97,7 @@ export default defineBench({
     "a request continues the caller's trace and runs a traced handler with two traced children (one input a 20-item object); " +
     "backends (LangSmith-style collector, OTLP/HTTP JSON sink) out of the server's process. Every run handled must reach the backend.",
   async run(ctx) {
+    serveFromHere();
     const { RunTree } = await loadTracewire();
     const caller = new RunTree({ name: "caller", tracingEnabled: true });
     const headers: Record<string, string> = { ...caller.toHeaders(), "content-type": "text/plain" };
