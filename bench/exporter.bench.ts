@@ -17,7 +17,6 @@ import { type Collector, type CollectorCounts, startCollector } from "./lib/coll
 import { REPO_ROOT } from "./lib/libs.js";
 import { formatNumber } from "./lib/report.js";
 import { type BenchContext, type Goal, type LibName, type ResultRow, defineBench } from "./lib/types.js";
-import { serveFromHere, underTest } from "./lib/placement.js";
 
 type ExporterLib = Extract<LibName, "tracewire" | "langsmith">;
 
@@ -161,8 +160,9 @@ function workerEnv(): NodeJS.ProcessEnv {
 /** Runs one worker to completion and returns its JSON line. Kills it on timeout. */
 function runWorker(snapshot: Snapshot, lib: ExporterLib, n: number, apiUrl: string): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const [command, args] = underTest([snapshot.worker, lib, String(n), apiUrl, String(CONCURRENCY)]);
-    const child = spawn(command, args, {
+    // Not pinned (see lib/placement.ts): at 100k+ runs/s the backend, parsing every run, needs
+    // whatever processor is free; on one of its own it became what this row measured.
+    const child = spawn(process.execPath, [snapshot.worker, lib, String(n), apiUrl, String(CONCURRENCY)], {
       cwd: snapshot.dir,
       env: workerEnv(),
       stdio: ["ignore", "pipe", "pipe"],
@@ -349,7 +349,6 @@ export default defineBench({
   description:
     "N traced root calls (`traceable(async (i) => ({ out: i }))`) through each library's Client to a loopback collector in the bench process, until the client's flush resolves: throughput, the worker's peak RSS and event-loop p99 delay, and what the collector received. Each measurement is a fresh `node` process (`bench/exporter-worker.mjs`); tracewire from the built package, langsmith 0.12 with its defaults. tracewire must deliver every run complete or the bench fails.",
   async run(ctx) {
-    serveFromHere();
     const snapshot = snapshotBuild();
     const collector = await startCollector().catch((error: unknown) => {
       snapshot.remove();

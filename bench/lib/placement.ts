@@ -5,9 +5,12 @@
  * on one vCPU and ~650 ns on the other, pinned with `taskset`; which one was slow changed over
  * the session (the host's load, not ours). With processes placed by the scheduler, a library's
  * worker and the backend it sends to could land either way round, and a library's figure then
- * said more about where its process ran than about the library. So every worker under test (a
- * library's exporter or server, the collector under load) runs on one processor, the same for
- * every library, and the processes that serve it (backends, load generators) on the others.
+ * said more about where its process ran than about the library. So a worker under test (a
+ * library's sequential job or server, the collector under load) runs on one processor, the same
+ * for every library, and the processes that serve it (backends, load generators) on the others.
+ * Not the concurrent waves (exporter.bench.ts): past 100k runs/s their backend, parsing every run,
+ * needs whatever processor is free, and on one of its own it became the figure (1M runs: 89k
+ * runs/s pinned against 100k unpinned, one run each).
  * Micro-bench suites are not pinned: both libraries run in the same process, in alternating
  * rounds, and pinning would put V8's background threads (GC, compilation) on the main thread's
  * processor. A processor slowing down mid-run still shows; rounds alternate for that.
