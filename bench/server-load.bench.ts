@@ -9,7 +9,9 @@
  *
  * Per variant: warm-up, then a fixed window (`SERVER_LOAD_SECONDS`, default 5) bracketed by the
  * server's own `process.cpuUsage()`; then a flush, and every run of every request handled must
- * have reached the backend (3 per request), else the bench fails.
+ * have reached the backend (3 per request), else the bench fails. The variants run in
+ * `SERVER_LOAD_ROUNDS` (default 2) rounds of alternating order, each in a fresh server process;
+ * a variant's figures pool its rounds.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -59,14 +61,36 @@ function snapshotBuild(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+const VARIANTS = ["untraced", "express-untraced", "tracewire", "express", "langsmith", "otel"] as const;
+const ROUNDS = Number(process.env.SERVER_LOAD_ROUNDS ?? 2);
+
 interface VariantResult {
   variant: Variant;
+  /** The measured window's CPU and requests, for pooling rounds. */
+  window: { cpuMicros: number; handled: number };
   cpuMicrosPerRequest: number;
   reqPerSec: number;
   p50: number;
   p99: number;
   handled: number;
   bytesPerRun: number;
+}
+
+/** A variant's rounds as one figure: CPU per request over all requests handled, the other figures averaged. */
+function pooled(list: readonly VariantResult[]): VariantResult {
+  const sum = (pick: (r: VariantResult) => number): number => list.reduce((total, r) => total + pick(r), 0);
+  const mean = (pick: (r: VariantResult) => number): number => sum(pick) / list.length;
+  const window = { cpuMicros: sum((r) => r.window.cpuMicros), handled: sum((r) => r.window.handled) };
+  return {
+    variant: (list[0] as VariantResult).variant,
+    window,
+    cpuMicrosPerRequest: window.cpuMicros / window.handled,
+    reqPerSec: mean((r) => r.reqPerSec),
+    p50: mean((r) => r.p50),
+    p99: mean((r) => r.p99),
+    handled: sum((r) => r.handled),
+    bytesPerRun: mean((r) => r.bytesPerRun),
+  };
 }
 
 async function startServer(dir: string, variant: Variant, env: NodeJS.ProcessEnv, otlpUrl: string): Promise<{ child: ChildProcess; url: string }> {
@@ -93,7 +117,7 @@ async function post<T>(url: string): Promise<T> {
 export default defineBench({
   title: "Traced server under load",
   description:
-    `Each server in its own process, autocannon with ${CONNECTIONS} connections from the bench process, ${SECONDS} s window after ${WARMUP_SECONDS} s warm-up; ` +
+    `Each server in its own process, autocannon with ${CONNECTIONS} connections from the bench process, ${SECONDS} s window after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} rounds in alternating order; ` +
     "a request continues the caller's trace and runs a traced handler with two traced children (one input a 20-item object); " +
     "backends (LangSmith-style collector, OTLP/HTTP JSON sink) out of the server's process. Every run handled must reach the backend.",
   async run(ctx) {
@@ -107,54 +131,62 @@ export default defineBench({
     const snapshot = snapshotBuild();
     const collector = await startCollector();
     const otlp = await startOtlpSink();
-    const results = new Map<Variant, VariantResult>();
+    const measure = async (variant: Variant, round: number): Promise<VariantResult> => {
+      const traced = !variant.includes("untraced") && variant !== "otel";
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      if (traced) Object.assign(env, { LANGSMITH_TRACING: "true", LANGSMITH_ENDPOINT: collector.url, LANGSMITH_API_KEY: "bench" });
+      collector.reset();
+      const otlpBefore = otlp.counts();
+      const server = await startServer(snapshot.dir, variant, env, otlp.url);
+      try {
+        const load = (duration: number): Promise<AutocannonResult> =>
+          autocannon({ url: server.url, connections: CONNECTIONS, duration, method: "POST", headers: variant === "otel" ? otelHeaders : headers, body: "what is tracing?" });
+        await load(WARMUP_SECONDS);
+        await post(`${server.url}/__start`);
+        const result = await load(SECONDS);
+        const window = await post<{ cpuMicros: number; handled: number }>(`${server.url}/__stop`);
+        const { handled } = await post<{ handled: number }>(`${server.url}/__flush`);
+        if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+        let runs = 0;
+        let bytes = 0;
+        if (variant === "otel") {
+          const after = otlp.counts();
+          runs = after.spans - otlpBefore.spans;
+          bytes = after.bytes - otlpBefore.bytes;
+        } else if (traced) {
+          const counts = collector.counts();
+          runs = counts.completeRuns;
+          bytes = counts.bytes;
+        }
+        const expected = variant.includes("untraced") ? 0 : handled * RUNS_PER_REQUEST;
+        if (runs !== expected) throw new Error(`LOST RUNS: ${variant} backend has ${runs} of ${expected} runs`);
+        const r: VariantResult = {
+          variant,
+          window,
+          cpuMicrosPerRequest: window.cpuMicros / window.handled,
+          reqPerSec: result.requests.average,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          handled,
+          bytesPerRun: runs > 0 ? bytes / runs : 0,
+        };
+        ctx.log(`${variant}, round ${round + 1}/${ROUNDS}: ${formatNumber(r.reqPerSec)} req/s, ${r.cpuMicrosPerRequest.toFixed(1)} µs CPU/req, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.bytesPerRun.toFixed(0)} B/run, ${handled} requests`);
+        return r;
+      } finally {
+        if (server.child.exitCode === null) {
+          const exited = once(server.child, "exit");
+          server.child.kill("SIGTERM");
+          await exited;
+        }
+      }
+    };
+    const rounds = new Map<Variant, VariantResult[]>(VARIANTS.map((v) => [v, []]));
     try {
-      for (const variant of ["untraced", "express-untraced", "tracewire", "express", "langsmith", "otel"] as const) {
-        const traced = !variant.includes("untraced") && variant !== "otel";
-        const env: NodeJS.ProcessEnv = { ...process.env };
-        if (traced) Object.assign(env, { LANGSMITH_TRACING: "true", LANGSMITH_ENDPOINT: collector.url, LANGSMITH_API_KEY: "bench" });
-        collector.reset();
-        const otlpBefore = otlp.counts();
-        const server = await startServer(snapshot.dir, variant, env, otlp.url);
-        try {
-          const load = (duration: number): Promise<AutocannonResult> =>
-            autocannon({ url: server.url, connections: CONNECTIONS, duration, method: "POST", headers: variant === "otel" ? otelHeaders : headers, body: "what is tracing?" });
-          await load(WARMUP_SECONDS);
-          await post(`${server.url}/__start`);
-          const result = await load(SECONDS);
-          const window = await post<{ cpuMicros: number; handled: number }>(`${server.url}/__stop`);
-          const { handled } = await post<{ handled: number }>(`${server.url}/__flush`);
-          if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-          let runs = 0;
-          let bytes = 0;
-          if (variant === "otel") {
-            const after = otlp.counts();
-            runs = after.spans - otlpBefore.spans;
-            bytes = after.bytes - otlpBefore.bytes;
-          } else if (traced) {
-            const counts = collector.counts();
-            runs = counts.completeRuns;
-            bytes = counts.bytes;
-          }
-          const expected = variant.includes("untraced") ? 0 : handled * RUNS_PER_REQUEST;
-          if (runs !== expected) throw new Error(`LOST RUNS: ${variant} backend has ${runs} of ${expected} runs`);
-          const r: VariantResult = {
-            variant,
-            cpuMicrosPerRequest: window.cpuMicros / window.handled,
-            reqPerSec: result.requests.average,
-            p50: result.latency.p50,
-            p99: result.latency.p99,
-            handled,
-            bytesPerRun: runs > 0 ? bytes / runs : 0,
-          };
-          results.set(variant, r);
-          ctx.log(`${variant}: ${formatNumber(r.reqPerSec)} req/s, ${r.cpuMicrosPerRequest.toFixed(1)} µs CPU/req, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.bytesPerRun.toFixed(0)} B/run, ${handled} requests`);
-        } finally {
-          if (server.child.exitCode === null) {
-            const exited = once(server.child, "exit");
-            server.child.kill("SIGTERM");
-            await exited;
-          }
+      // Rounds in alternating order: a machine that speeds up or slows down over the run (this
+      // one's processors did, by up to 1.7x) weighs on the first variants and the last alike.
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const variant of round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
+          (rounds.get(variant) as VariantResult[]).push(await measure(variant, round));
         }
       }
     } finally {
@@ -162,6 +194,7 @@ export default defineBench({
       await collector.close();
       snapshot.remove();
     }
+    const results = new Map([...rounds].map(([v, list]) => [v, pooled(list)]));
     const get = (v: Variant): VariantResult => results.get(v) as VariantResult;
     const base = get("untraced");
     // Each traced server against the same server untraced: Express's own cost is not tracing's.
