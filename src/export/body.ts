@@ -81,10 +81,9 @@ export class BatchBody {
     out.limitGrowth(limit);
     this.#undoTo = out.length;
     if (this.runs > 0) out.text(this.format.separator);
-    this.#starts.push(out.length);
+    const start = out.length;
     this.format.writeRun(out, record);
-    this.#ends.push(out.length);
-    this.#note(record.id, record.traceId, record.op === "patch");
+    this.#note(record.id, record.traceId, record.op === "patch", start, out.length);
   }
 
   /** Where the body ended before the last run was added. */
@@ -100,29 +99,44 @@ export class BatchBody {
     this.#ends.pop();
   }
 
-  #note(id: string, traceId: string, patch: boolean): void {
+  /** Indexes a run whose bytes lie at `start`..`end` among those written. */
+  #note(id: string, traceId: string, patch: boolean, start: number, end: number): void {
     this.#ids.push(id);
     this.#traceIds.push(traceId);
     this.#patches.push(patch);
+    this.#starts.push(start);
+    this.#ends.push(end);
   }
 
   /** Finishes the body; nothing is added after. Idempotent. */
   seal(): Uint8Array<ArrayBuffer> {
     if (this.#data) return this.#data;
     const out = this.#writer as ByteWriter;
-    this.#writer = undefined;
     const assemble = this.format.assemble;
     // The tail, in a buffer already full, grows it by itself only: sealing is not checked against the bound.
     out.limitGrowth(0);
     if (assemble === undefined) out.text(this.format.tail);
-    this.#written = out.finish();
-    this.#data = assemble ? bodyBytes(assemble(this.#runBytes())) : this.#written;
+    return this.#finish(out);
+  }
+
+  /** Takes what `out` holds as the body written, and what is sent: it, or the format's assembly of its runs. */
+  #finish(out: ByteWriter): Uint8Array<ArrayBuffer> {
+    this.#writer = undefined;
+    const written = out.finish();
+    this.#written = written;
+    const assemble = this.format.assemble;
+    if (assemble === undefined) {
+      this.#data = written;
+    } else {
+      const runs = this.#ids.map((_, i) => ({ bytes: this.#bytesOf(written, i), isPatch: this.#patches[i] as boolean }));
+      this.#data = bodyBytes(assemble(runs));
+    }
     return this.#data;
   }
 
-  #runBytes(): { bytes: Uint8Array; isPatch: boolean }[] {
-    const written = this.#written as Uint8Array;
-    return this.#ids.map((_, i) => ({ bytes: written.subarray(this.#starts[i], this.#ends[i]), isPatch: this.#patches[i] as boolean }));
+  /** Run `i`'s bytes among those written. */
+  #bytesOf(written: Uint8Array, i: number): Uint8Array {
+    return written.subarray(this.#starts[i], this.#ends[i]);
   }
 
   /** The ids of its runs, for drop accounting. */
@@ -136,18 +150,17 @@ export class BatchBody {
    */
   slice(from: number, to: number, format: WireFormat = this.format, rewrite?: (bytes: Uint8Array) => Uint8Array | string): BatchBody {
     this.seal();
-    const runs = this.#runBytes();
+    const written = this.#written as Uint8Array;
     const part = new BatchBody(format, 1024);
     const out = part.#writer as ByteWriter;
     for (let i = from; i < to; i++) {
       if (i > from) out.text(format.separator);
-      part.#starts.push(out.length);
-      const bytes = runs[i]?.bytes as Uint8Array;
+      const start = out.length;
+      const bytes = this.#bytesOf(written, i);
       const rewritten = rewrite ? rewrite(bytes) : bytes;
       if (typeof rewritten === "string") out.text(rewritten);
       else out.bytes(rewritten);
-      part.#ends.push(out.length);
-      part.#note(this.#ids[i] as string, this.#traceIds[i] as string, this.#patches[i] as boolean);
+      part.#note(this.#ids[i] as string, this.#traceIds[i] as string, this.#patches[i] as boolean, start, out.length);
     }
     part.seal();
     return part;
@@ -187,14 +200,8 @@ export class BatchBody {
     const out = body.#writer as ByteWriter;
     // The text of bytes we wrote (valid UTF-8): encoded again, the same bytes at the same offsets.
     out.bytes(bodyBytes(saved.written));
-    for (const run of saved.runs) {
-      body.#starts.push(run.start);
-      body.#ends.push(run.end);
-      body.#note(run.id, run.traceId, run.patch);
-    }
-    body.#writer = undefined;
-    body.#written = out.finish();
-    body.#data = format.assemble ? bodyBytes(format.assemble(body.#runBytes())) : body.#written;
+    for (const run of saved.runs) body.#note(run.id, run.traceId, run.patch, run.start, run.end);
+    body.#finish(out);
     return body;
   }
 }

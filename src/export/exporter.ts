@@ -109,25 +109,18 @@ export class BatchExporter {
     // Checked here, where every run enters, not by the caller: a bad id must cost its own run
     // only, never the batch it would have been written into (nor throw into the user's code).
     const invalidId = invalidIdOf(record);
-    if (invalidId !== undefined) {
-      this.#rememberDroppedCreate(record);
-      return this.#drop("invalid_id", [record], { detail: invalidId });
-    }
+    if (invalidId !== undefined) return this.#refuse("invalid_id", record, { detail: invalidId });
     const { maxBatchBytes, maxBatchRuns } = this.#options;
     const q = this.#queue;
     if (record.bytes > maxBatchBytes) {
-      this.#rememberDroppedCreate(record);
-      return this.#drop("too_large", [record], { detail: `${record.bytes} bytes, maxBatchBytes is ${maxBatchBytes}` });
+      return this.#refuse("too_large", record, { detail: `${record.bytes} bytes, maxBatchBytes is ${maxBatchBytes}` });
     }
     // A run written into a body is its bytes there, and whatever the body's buffer grows by; an
     // update that completes a waiting create frees that create's estimate as it is written.
     const room = this.#options.maxQueueBytes - q.bytes - this.#inFlightBytes;
     const joined = record.op === "patch" ? q.waitingBytesOf(record.id) : 0;
     const needed = record.awaitsEnd ? record.bytes : record.bytes + q.growthFor(joined + record.bytes) - joined;
-    if (needed > room) {
-      this.#rememberDroppedCreate(record);
-      return this.#drop("queue_full", [record]);
-    }
+    if (needed > room) return this.#refuse("queue_full", record);
     // A run that would take the next body past its bound starts the one after.
     if (!record.awaitsEnd && q.nextRuns > 0 && q.nextBytes + record.bytes > q.bodyLimit) this.#seal();
     if (!q.push(record, this.#options.maxQueueBytes - this.#inFlightBytes)) {
@@ -145,6 +138,12 @@ export class BatchExporter {
    * update is counted again rather than remembered forever.
    */
   readonly #droppedCreates = new Set<string>();
+
+  /** A run refused at the door: counted, and a create remembered so that its update is not counted again. */
+  #refuse(reason: DropReason, record: RunRecord, cause?: DropCause): void {
+    this.#rememberDroppedCreate(record);
+    this.#drop(reason, [record], cause);
+  }
 
   #rememberDroppedCreate(record: RunRecord): void {
     if (!record.awaitsEnd) return;
