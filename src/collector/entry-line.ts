@@ -3,7 +3,7 @@
  * serialised again (JSON.stringify was ~6% of ingest). A line is only built when re-reading it
  * gives the very entry ingest stored (see `RawRunText.usable`); otherwise the store stringifies.
  */
-import { type LogEntry, hasUpperCaseIds } from "./run-schema.js";
+import type { LogEntry } from "./run-schema.js";
 
 const lines = new WeakMap<LogEntry, string>();
 
@@ -46,8 +46,6 @@ export class RawRunText {
     const run = entry.run;
     // Times given as epoch milliseconds are stored as ISO strings: the text no longer says them.
     if (typeof run.start_time === "number" || typeof run.end_time === "number") return;
-    // Upper-case ids are stored in lower case (see run-schema.ts): neither does the text say them.
-    if (hasUpperCaseIds(run)) return;
     lines.set(entry, `{"op":${JSON.stringify(entry.op)},"run":{${this.#members.join(",")}}}`);
   }
 
@@ -59,6 +57,11 @@ export class RawRunText {
     this.#usable = false;
     this.#members = [];
   }
+}
+
+/** Forgets the line built for `entry`: its run changed after (its ids put in lower case), the text no longer says it. */
+export function forgetLine(entry: LogEntry): void {
+  lines.delete(entry);
 }
 
 /** The log line of `entry`: the one ingest built from its text, or its serialisation. */

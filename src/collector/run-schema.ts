@@ -63,8 +63,8 @@ const UPPER_HEX = /[A-F]/;
 const UPPER_HEX_ALL = /[A-F]/g;
 const ID_FIELDS = ["id", "trace_id", "parent_run_id"] as const;
 
-/** Whether `lowerIds` would change the run: an id (or the dotted order) holds an upper-case hex digit. */
-export function hasUpperCaseIds(run: StoredRun): boolean {
+/** Whether an id (or the dotted order) of the run holds an upper-case hex digit. */
+function hasUpperCaseIds(run: StoredRun): boolean {
   for (const key of ID_FIELDS) {
     const value = run[key];
     if (typeof value === "string" && UPPER_HEX.test(value) && isUuidAnyCase(value)) return true;
@@ -76,19 +76,20 @@ export function hasUpperCaseIds(run: StoredRun): boolean {
  * Ids in lower case, as LangSmith stores and returns them: a run sent with an upper-case id (which
  * LangSmith and the SDKs accept) is then found by its update and by its children under one id.
  * Only UUIDs change (a trace id of another shape is kept as sent), and in a dotted order only its
- * hex digits: its stamps' T and Z stay.
+ * hex digits: its stamps' T and Z stay. True when the run changed.
  */
-function lowerIds(run: StoredRun): void {
-  if (!hasUpperCaseIds(run)) return;
+export function lowerIds(run: StoredRun): boolean {
+  if (!hasUpperCaseIds(run)) return false;
   for (const key of ID_FIELDS) {
     const value = run[key];
     if (isUuidAnyCase(value)) run[key] = value.toLowerCase();
   }
   const order = run.dotted_order;
   if (typeof order === "string") run.dotted_order = order.replace(UPPER_HEX_ALL, (digit) => digit.toLowerCase());
+  return true;
 }
 
-/** Throws `InvalidRunError` for the first entry that is not valid; puts the ids of valid ones in lower case. */
+/** Throws `InvalidRunError` for the first entry that is not valid. */
 export function assertEntries(entries: readonly LogEntry[]): void {
   for (const entry of entries) {
     const checked = checkEntry(entry);
@@ -97,5 +98,4 @@ export function assertEntries(entries: readonly LogEntry[]): void {
       throw new InvalidRunError(`invalid run${id}: ${checked.problem}`);
     }
   }
-  for (const entry of entries) lowerIds(entry.run);
 }

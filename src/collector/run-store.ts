@@ -18,9 +18,9 @@ import { RunIndex, type TraceSummary, byDottedOrder, mergeEntry } from "./run-in
 import { type RunSummary, toRunSummary } from "./run-summary.js";
 import { type TraceFilter, type TracePage, parseTraceFilter, queryTraces } from "./trace-query.js";
 import { type LogLine, type OpenLogFile, RunLog } from "./run-log.js";
-import { InvalidRunError, type LogEntry, type StoredRun, assertEntries, checkEntry } from "./run-schema.js";
+import { InvalidRunError, type LogEntry, type StoredRun, assertEntries, checkEntry, lowerIds } from "./run-schema.js";
 import { SetAside } from "./set-aside.js";
-import { lineOf } from "./entry-line.js";
+import { forgetLine, lineOf } from "./entry-line.js";
 import { createHash } from "node:crypto";
 import { SnapshotWriter, readSnapshot, writeSnapshot } from "./index-snapshot.js";
 import type { StagedEntries } from "./staged-entries.js";
@@ -249,6 +249,8 @@ export class RunStore {
     return new Promise<void>((resolve, reject) => {
       assertEntries(entries);
       if (entries.length === 0) return resolve();
+      // Ids in lower case, as LangSmith keeps them (see run-schema.ts).
+      for (const entry of entries) if (lowerIds(entry.run)) forgetLine(entry);
       const lines = entries.map(lineOf);
       const lengths = lines.map((line) => Buffer.byteLength(line));
       const longest = lengths.reduce((a, b) => Math.max(a, b), 0);
